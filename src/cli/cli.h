@@ -1,0 +1,49 @@
+/* The command-line front end: one function per subcommand, a shared way to
+ * report errors and to map them to exit statuses. cli/ is thin: it parses
+ * arguments, calls lower layers and prints what they return. */
+#ifndef ICTDEV_CLI_CLI_H
+#define ICTDEV_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../core/err.h"
+
+/* Exit statuses of every command. */
+enum {
+    EXIT_OK = 0,
+    EXIT_INTERNAL = 1, /* the system failed: I/O, storage, a bug */
+    EXIT_USAGE = 2,    /* bad input or bad usage */
+};
+
+/* Options shared by every command. */
+struct cli_ctx {
+    const char *db; /* --db PATH or ICTDEV_DB or "ictdev.db"; borrowed */
+};
+
+/* A subcommand: run gets argv with argv[0] = the command name. It returns
+ * the process exit status. */
+struct cli_command {
+    const char *name;
+    const char *summary; /* one line for `ictdev help` */
+    int (*run)(int argc, char **argv, struct cli_ctx *ctx);
+};
+
+/* Print "ictdev: MESSAGE" to stderr and return the exit status for err's
+ * code (EXIT_USAGE for bad input, EXIT_INTERNAL otherwise). */
+int cli_fail(const struct err *err);
+
+/* Print "ictdev CMD: MESSAGE" for a usage problem and a hint to run
+ * --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    PRINTF_LIKE(2, 3);
+
+/* Exit status for an error code. */
+int cli_exit_status(int code);
+
+/* True if argv holds -h or --help before any "--". */
+bool cli_wants_help(int argc, char **argv);
+
+/* The subcommands, one file each (cmd_NAME.c). */
+
+#endif

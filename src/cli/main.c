@@ -1,0 +1,96 @@
+/* ictdev entry point: global options, then dispatch to a subcommand. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define ICTDEV_VERSION "0.1.0"
+
+static int cmd_version(int argc, char **argv, struct cli_ctx *ctx)
+{
+    (void)argc;
+    (void)argv;
+    (void)ctx;
+    printf("ictdev %s\n", ICTDEV_VERSION);
+    return EXIT_OK;
+}
+
+static const struct cli_command commands[] = {
+    {"version", "print the version", cmd_version},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "ictdev %s - ICT development statistics (ITU-D Kigali "
+                 "Action Plan)\n\n",
+            ICTDEV_VERSION);
+    fprintf(out, "Usage: ictdev [--db PATH] COMMAND [OPTIONS]\n\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    }
+    fprintf(out, "\nEvery command takes --help. The store is --db PATH, or "
+                 "$ICTDEV_DB, or ./ictdev.db.\n"
+                 "Exit status: 0 success, 1 internal error, 2 bad input or "
+                 "usage.\n");
+}
+
+/* Take "--db PATH" / "--db=PATH" out of argv wherever it stands, so each
+ * command sees only its own options. */
+static int take_db_option(int *argc, char **argv, struct cli_ctx *ctx)
+{
+    int out = 0;
+
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--db") == 0) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "ictdev: --db needs a path\n");
+                return -1;
+            }
+            ctx->db = argv[++i];
+            continue;
+        }
+        if (strncmp(argv[i], "--db=", 5) == 0) {
+            ctx->db = argv[i] + 5;
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_ctx ctx = {0};
+    const char *env = getenv("ICTDEV_DB");
+
+    ctx.db = env && env[0] ? env : "ictdev.db";
+    argc--;
+    argv++;
+    if (take_db_option(&argc, argv, &ctx) != 0) {
+        return EXIT_USAGE;
+    }
+    if (argc == 0) {
+        print_help(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "--help") == 0 ||
+        strcmp(argv[0], "-h") == 0) {
+        print_help(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[0], "--version") == 0) {
+        return cmd_version(argc, argv, &ctx);
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[0], commands[i].name) == 0) {
+            return commands[i].run(argc, argv, &ctx);
+        }
+    }
+    fprintf(stderr, "ictdev: unknown command '%s'. Run 'ictdev help'.\n",
+            argv[0]);
+    return EXIT_USAGE;
+}

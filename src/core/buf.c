@@ -1,0 +1,127 @@
+/* Growable buffer. Doubling growth keeps appends amortised O(1). */
+#include "buf.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+void buf_init(struct buf *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void buf_cleanup(struct buf *b)
+{
+    xfree(b->data);
+    buf_init(b);
+}
+
+void buf_reset(struct buf *b)
+{
+    b->len = 0;
+    if (b->data != NULL) {
+        b->data[0] = '\0';
+    }
+}
+
+void buf_reserve(struct buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    size_t cap = b->cap ? b->cap : 64;
+
+    if (need <= b->cap) {
+        return;
+    }
+    while (cap < need) {
+        cap *= 2;
+    }
+    b->data = xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void buf_append(struct buf *b, const void *p, size_t len)
+{
+    buf_reserve(b, len);
+    if (len > 0) {
+        memcpy(b->data + b->len, p, len);
+    }
+    b->len += len;
+    b->data[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+    buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0) {
+        return;
+    }
+    buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+size_t fmt_double(char *out, size_t cap, double v)
+{
+    int n;
+
+    if (isnan(v)) {
+        return (size_t)snprintf(out, cap, "NaN");
+    }
+    if (isinf(v)) {
+        return (size_t)snprintf(out, cap, v < 0 ? "-Inf" : "Inf");
+    }
+    /* Try 15 significant digits first: most data were typed with fewer, and
+     * 15 always reads back exactly for them. Fall back to 17, which always
+     * round-trips an IEEE double. */
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(out, cap, "%.*g", prec, v);
+        if (strtod(out, NULL) == v) {
+            break;
+        }
+    }
+    return (size_t)n;
+}
+
+void buf_put_double(struct buf *b, double v)
+{
+    char tmp[40];
+    size_t n = fmt_double(tmp, sizeof(tmp), v);
+    buf_append(b, tmp, n);
+}
+
+const char *buf_cstr(const struct buf *b)
+{
+    return b->data ? b->data : "";
+}
+
+char *buf_detach(struct buf *b)
+{
+    char *p = b->data ? b->data : xstrdup("");
+    buf_init(b);
+    return p;
+}
