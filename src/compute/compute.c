@@ -189,6 +189,7 @@ static int groups_load(struct store *s, const struct cube *c, const char *only,
 
 struct load_ctx {
     struct cube *c;
+    struct cube *gc; /* groups' stored aggregates, or NULL */
     char *last_ind;  /* owned: series cache key */
     char *last_dims; /* owned */
     size_t last_series;
@@ -203,7 +204,18 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
     (void)err;
 
     if (!cube_economy(l->c, o->economy, &row)) {
-        return 0; /* a group: aggregates are recomputed, not inputs */
+        /* A group: aggregates are recomputed, not inputs; what is stored
+         * is kept only to skip writing values that did not change. */
+        size_t gs;
+        if (l->gc && o->batch_kind == BATCH_AGGREGATE &&
+            cube_economy(l->gc, o->economy, &row)) {
+            cube_series_find(l->gc, o->indicator, o->dims, true, &gs);
+            cube_set(l->gc, gs, row, o->year, o->value, (int)o->status,
+                     CUBE_COMPUTED, o->batch);
+            cube_set_sig(l->gc, gs, row, o->year,
+                         strmap_hash(o->note, strlen(o->note)));
+        }
+        return 0;
     }
     if (!l->last_ind || strcmp(l->last_ind, o->indicator) != 0 ||
         strcmp(l->last_dims, o->dims) != 0) {
@@ -225,28 +237,48 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
 }
 
 /* Make a cube of every economy over the store's years and load the
- * observations matching q. */
-static int cube_load(struct store *s, const struct store_obs_query *q,
-                     int year0, int year1, struct cube *c, struct err *err)
+ * observations matching q; with gc, also a cube of the groups' stored
+ * aggregates. */
+static int cube_load2(struct store *s, const struct store_obs_query *q,
+                      int year0, int year1, struct cube *c, struct cube *gc,
+                      struct err *err)
 {
     struct names econ = {0};
+    struct names grp = {0};
     struct load_ctx l;
     int rc;
 
     memset(c, 0, sizeof(*c));
-    if (store_economy_list(s, econ_add, &econ, err) != 0) {
+    if (gc) {
+        memset(gc, 0, sizeof(*gc));
+    }
+    if (store_economy_list(s, econ_add, &econ, err) != 0 ||
+        (gc && store_group_list(s, group_add, &grp, err) != 0)) {
         names_cleanup(&econ);
+        names_cleanup(&grp);
         return err->code;
     }
     cube_init(c, (const char *const *)econ.items, econ.count, year0,
               year1 - year0 + 1);
+    if (gc) {
+        cube_init(gc, (const char *const *)grp.items, grp.count, year0,
+                  year1 - year0 + 1);
+    }
     names_cleanup(&econ);
+    names_cleanup(&grp);
     memset(&l, 0, sizeof(l));
     l.c = c;
+    l.gc = gc;
     rc = store_obs_query(s, q, load_obs, &l, err);
     xfree(l.last_ind);
     xfree(l.last_dims);
     return rc;
+}
+
+static int cube_load(struct store *s, const struct store_obs_query *q,
+                     int year0, int year1, struct cube *c, struct err *err)
+{
+    return cube_load2(s, q, year0, year1, c, NULL, err);
 }
 
 static int year_span(struct store *s, int *y0, int *y1, struct err *err)
@@ -355,9 +387,29 @@ static void agg_note(const struct agg_result *r, enum agg_method m,
                r->n_estimated, r->n_imputed, r->n_excluded);
 }
 
-static int put_agg(struct store *s, const char *indicator, const char *dims,
-                   const char *group, const struct agg_result *r,
-                   enum agg_method m, struct buf *note, struct err *err)
+/* True when gc already holds this aggregate with the same value, status
+ * and note: the store would append nothing, so the write is skipped. */
+static bool agg_unchanged(struct cube *gc, const struct obs *o)
+{
+    size_t s;
+    size_t row;
+    size_t cell;
+
+    if (!gc || !cube_economy(gc, o->economy, &row) ||
+        !cube_series_find(gc, o->indicator, o->dims, false, &s) ||
+        !cube_cell(gc, row, o->year, &cell) || !gc->series[s].sig) {
+        return false;
+    }
+    return gc->series[s].origin[cell] == CUBE_COMPUTED &&
+           gc->series[s].value[cell] == o->value &&
+           gc->series[s].status[cell] == (unsigned char)o->status &&
+           gc->series[s].sig[cell] == strmap_hash(o->note, strlen(o->note));
+}
+
+static int put_agg(struct store *s, struct cube *gc, const char *indicator,
+                   const char *dims, const char *group,
+                   const struct agg_result *r, enum agg_method m,
+                   struct buf *note, struct err *err)
 {
     struct obs o;
 
@@ -371,11 +423,15 @@ static int put_agg(struct store *s, const char *indicator, const char *dims,
     o.status = r->n_estimated + r->n_imputed > 0 ? OBS_ESTIMATED : OBS_REPORTED;
     o.source = "ictdev aggregate";
     o.note = buf_cstr(note);
+    if (agg_unchanged(gc, &o)) {
+        return 0;
+    }
     return store_obs_put(s, &o, NULL, err);
 }
 
 struct agg_job {
     struct store *s;
+    struct cube *gc; /* stored aggregates, or NULL */
     const struct cube *c;
     const struct groups *g;
     struct agg_spec spec;
@@ -408,8 +464,8 @@ static int agg_series(struct agg_job *j, size_t series,
                 continue;
             }
             j->r->agg_values++;
-            rc = put_agg(j->s, se->indicator, se->dims, j->g->items[k].code, r,
-                         j->spec.method, &j->note, err);
+            rc = put_agg(j->s, j->gc, se->indicator, se->dims,
+                         j->g->items[k].code, r, j->spec.method, &j->note, err);
         }
     }
     agg_panel_cleanup(&v);
@@ -434,7 +490,7 @@ static bool weight_panel(const struct cube *c, const struct indicator *ind,
     return true;
 }
 
-static int run_aggregates(struct store *s, struct cube *c,
+static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
                           const struct catalogue *cat,
                           const struct compute_opts *o,
                           struct compute_report *r, struct err *err)
@@ -456,6 +512,7 @@ static int run_aggregates(struct store *s, struct cube *c,
     }
     memset(&j, 0, sizeof(j));
     j.s = s;
+    j.gc = gc;
     j.c = c;
     j.g = &g;
     j.spec.method = o->method;
@@ -533,12 +590,14 @@ int compute_run(struct store *s, const struct compute_opts *opts,
     struct formula_set fs;
     struct store_obs_query q;
     struct cube c;
+    struct cube gc;
     int y0 = 0;
     int y1 = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
     memset(&c, 0, sizeof(c));
+    memset(&gc, 0, sizeof(gc));
     memset(&fs, 0, sizeof(fs));
     rc = cat_load(s, &cat, err);
     if (rc == 0) {
@@ -551,14 +610,15 @@ int compute_run(struct store *s, const struct compute_opts *opts,
         goto out;
     }
     memset(&q, 0, sizeof(q));
-    rc = cube_load(s, &q, y0, y1, &c, err);
+    rc = cube_load2(s, &q, y0, y1, &c, &gc, err);
     if (rc == 0 && opts->derived) {
         rc = run_derived(s, &c, &fs, opts, out, err);
     }
     if (rc == 0 && opts->aggregates) {
-        rc = run_aggregates(s, &c, &cat, opts, out, err);
+        rc = run_aggregates(s, &c, &gc, &cat, opts, out, err);
     }
 out:
+    cube_cleanup(&gc);
     cube_cleanup(&c);
     formula_set_cleanup(&fs);
     cat_cleanup(&cat);
@@ -648,8 +708,8 @@ static int agg_one_store(struct store *s, const struct compute_agg_request *q,
     buf_init(&note);
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (rows[i].r.status == AGG_OK) {
-            rc = put_agg(s, rows[i].indicator, "", rows[i].group, &rows[i].r,
-                         q->method, &note, err);
+            rc = put_agg(s, NULL, rows[i].indicator, "", rows[i].group,
+                         &rows[i].r, q->method, &note, err);
         }
     }
     buf_cleanup(&note);
