@@ -1053,55 +1053,67 @@ static void afford_groups(struct compute_afford_result *r, const struct cube *c,
     xfree(vals);
 }
 
-static void afford_row(struct cube *c, size_t row, int year,
-                       const char *price_code, const char *published_code,
+static void afford_row(struct cube *c, size_t row,
+                       const struct compute_afford_request *q,
                        struct compute_afford_row *out)
 {
     int y = 0;
 
     snprintf(out->code, sizeof(out->code), "%s", c->economies[row]);
-    out->price_usd = latest(c, price_code, row, year, year, &y);
+    out->price = latest(c, q->price, row, q->year, q->year, &y);
+    out->xr = q->xr ? latest(c, q->xr, row, q->year, q->year, &y) : NAN;
+    out->price_usd =
+        q->xr ? afford_lcu_to_usd(out->price, out->xr) : out->price;
     out->gni_year = 0;
-    out->gni_pc = latest(c, "gni_pc", row, year - 1, year, &out->gni_year);
+    out->gni_pc =
+        latest(c, "gni_pc", row, q->year - 1, q->year, &out->gni_year);
     out->published =
-        published_code ? latest(c, published_code, row, year, year, &y) : NAN;
+        q->published ? latest(c, q->published, row, q->year, q->year, &y) : NAN;
     out->pct = afford_pct_gni(out->price_usd, out->gni_pc);
     out->meets = afford_meets_target(out->pct, AFFORD_TARGET_PCT);
 }
 
-int compute_afford(struct store *s, const char *price_code,
-                   const char *published_code, int year,
+int compute_afford(struct store *s, const struct compute_afford_request *q,
                    struct compute_afford_result *out, struct err *err)
 {
-    const char *codes[3] = {price_code, "gni_pc", published_code};
-    struct store_obs_query q;
+    const char *codes[4];
+    struct store_obs_query oq;
     struct cube c;
     struct groups g;
     double *pct;
+    size_t n = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
     memset(&g, 0, sizeof(g));
-    memset(&q, 0, sizeof(q));
-    q.indicators = codes;
-    q.indicator_count = published_code ? 3 : 2;
-    q.year_from = year - 1;
-    q.year_to = year;
-    q.totals_only = true;
-    rc = cube_load(s, &q, year - 1, year, &c, err);
+    memset(&oq, 0, sizeof(oq));
+    codes[n++] = q->price;
+    codes[n++] = "gni_pc";
+    if (q->published) {
+        codes[n++] = q->published;
+    }
+    if (q->xr) {
+        codes[n++] = q->xr;
+    }
+    oq.indicators = codes;
+    oq.indicator_count = n;
+    oq.year_from = q->year - 1;
+    oq.year_to = q->year;
+    oq.totals_only = true;
+    rc = cube_load(s, &oq, q->year - 1, q->year, &c, err);
     pct = xcalloc(c.neconomies ? c.neconomies : 1, sizeof(double));
     out->rows = xcalloc(c.neconomies ? c.neconomies : 1, sizeof(*out->rows));
     for (size_t row = 0; rc == 0 && row < c.neconomies; row++) {
         struct compute_afford_row *r = &out->rows[out->count];
-        afford_row(&c, row, year, price_code, published_code, r);
+        afford_row(&c, row, q, r);
         pct[row] = r->pct;
-        out->count += !isnan(r->price_usd) || !isnan(r->published);
+        out->count += !isnan(r->price) || !isnan(r->published);
     }
     if (rc == 0) {
         rc = groups_load(s, &c, NULL, &g, err);
     }
     if (rc == 0) {
-        afford_groups(out, &c, pct, &g, year);
+        afford_groups(out, &c, pct, &g, q->year);
     }
     xfree(pct);
     groups_cleanup(&g);
