@@ -36,8 +36,8 @@ int dims_canon(struct dim_pair *pairs, size_t count, struct buf *out,
                struct err *err) WARN_UNUSED_RESULT;
 
 /* Split key (any order, ';'-separated "dim=value") into at most cap pairs
- * borrowed from key, then canonicalise into out. ERR_INVALID on a
- * malformed key. */
+ * borrowed from key (not checked or sorted: pass them to dims_canon).
+ * ERR_INVALID on a malformed key or more than cap pairs. */
 int dims_parse(const char *key, struct dim_pair *pairs, size_t cap,
                size_t *out_count, struct err *err) WARN_UNUSED_RESULT;
 

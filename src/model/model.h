@@ -37,7 +37,7 @@ struct economy {
 
 /* A group of economies (world, region, income group, LDC...). */
 struct group {
-    const char *code;   /* e.g. "WLD", "LDC", "UN002" */
+    const char *code; /* e.g. "WLD", "LDC", "UN002" */
     const char *name;
     const char *kind;   /* world, itu_region, un_region, un_subregion, ... */
     const char *source; /* provenance */
@@ -125,14 +125,14 @@ int batch_kind_parse(const char *s, enum batch_kind *out,
 /* A batch: one load or computation, the unit of revision. Every revision
  * of a value belongs to exactly one batch. Batch ids increase with time. */
 struct batch {
-    int64_t id;          /* > 0, increasing */
-    int64_t time;        /* Unix seconds, UTC */
+    int64_t id;   /* > 0, increasing */
+    int64_t time; /* Unix seconds, UTC */
     enum batch_kind kind;
-    const char *origin;  /* user or program that made it, e.g. "alice" */
-    const char *file;    /* file name (as given), or "" */
-    const char *sha256;  /* 64 lowercase hex digits of the file, or "" */
-    const char *note;    /* free text, or "" */
-    int64_t changed;     /* revisions the batch appended */
+    const char *origin; /* user or program that made it, e.g. "alice" */
+    const char *file;   /* file name (as given), or "" */
+    const char *sha256; /* 64 lowercase hex digits of the file, or "" */
+    const char *note;   /* free text, or "" */
+    int64_t changed;    /* revisions the batch appended */
 };
 
 /* One value of a series: (indicator, economy, year, dims) → value. The
@@ -150,9 +150,9 @@ struct obs {
     const char *dims;      /* canonical dimension key, "" = total */
     double value;          /* finite */
     enum obs_status status;
-    const char *source; /* publisher / source text, or "" */
-    const char *note;   /* or "" */
-    int64_t batch;      /* read only: batch of this revision */
+    const char *source;         /* publisher / source text, or "" */
+    const char *note;           /* or "" */
+    int64_t batch;              /* read only: batch of this revision */
     enum batch_kind batch_kind; /* read only */
     int64_t batch_time;         /* read only: Unix seconds */
 };

@@ -198,8 +198,8 @@ int store_obs_put(struct store *s, const struct obs *o, bool *out_changed,
  * NULL) receives the number of revisions appended. On error the batch is
  * rolled back. */
 int store_batch_commit(struct store *s, int64_t *out_batch,
-                       int64_t *out_changed, struct err *err)
-    WARN_UNUSED_RESULT;
+                       int64_t *out_changed,
+                       struct err *err) WARN_UNUSED_RESULT;
 
 /* Throw the open batch away; the store is as before store_batch_begin.
  * Cannot fail. A process killed before commit has the same effect. */
@@ -214,16 +214,16 @@ struct store_obs_query {
     size_t indicator_count;
     const char *const *economies; /* economy or group codes, or NULL */
     size_t economy_count;
-    const char *group;   /* NULL, or only economies that are members of
-                            this group in the observation's year */
-    int year_from;       /* inclusive; 0 = open */
-    int year_to;         /* inclusive; 0 = open */
+    const char *group;           /* NULL, or only economies that are members of
+                                    this group in the observation's year */
+    int year_from;               /* inclusive; 0 = open */
+    int year_to;                 /* inclusive; 0 = open */
     const struct dim_pair *dims; /* required dim=value pairs: pairs of the
                                     same dimension are alternatives (OR),
                                     different dimensions must all match */
     size_t dim_count;
-    bool totals_only;  /* only values without dimensions (dims "") */
-    int64_t as_of;     /* Unix seconds: what was known then; 0 = latest */
+    bool totals_only;    /* only values without dimensions (dims "") */
+    int64_t as_of;       /* Unix seconds: what was known then; 0 = latest */
     int64_t as_of_batch; /* only batches <= this id; 0 = no limit */
 };
 
@@ -259,9 +259,8 @@ int store_batch_list(struct store *s, size_t limit, store_batch_fn fn,
 
 /* The newest batch's id and time (both 0 for a store without batches):
  * any write of observations changes them, so they make a cache key/ETag. */
-int store_last_revision(struct store *s, int64_t *out_batch,
-                        int64_t *out_time, struct err *err)
-    WARN_UNUSED_RESULT;
+int store_last_revision(struct store *s, int64_t *out_batch, int64_t *out_time,
+                        struct err *err) WARN_UNUSED_RESULT;
 
 /* What is in the store. */
 struct store_counts {
