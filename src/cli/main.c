@@ -18,6 +18,7 @@ static int cmd_version(int argc, char **argv, struct cli_ctx *ctx)
 
 static const struct cli_command commands[] = {
     {"version", "print the version", cmd_version},
+    {"serve", "serve the HTTP API and web portal", cmd_serve},
 };
 
 static void print_help(FILE *out)
