@@ -23,7 +23,8 @@ static void page_begin(struct buf *b, const char *title)
                 "content=\"width=device-width, initial-scale=1\"><title>");
     out_html(b, title);
     buf_puts(b, " · ictdev</title><link rel=\"stylesheet\" "
-                "href=\"/static/ictdev.css\"><script defer "
+                "href=\"/static/ictdev.css\"><link rel=\"icon\" "
+                "href=\"/static/favicon.svg\"><script defer "
                 "src=\"/static/ictdev.js\"></script></head><body>"
                 "<header class=\"site\"><a href=\"/\">ictdev · ICT "
                 "statistics</a><nav><a href=\"/\">Home</a><a "
