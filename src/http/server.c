@@ -55,6 +55,7 @@ struct req_ctx {
     int status;
     size_t bytes;
     bool queued;
+    bool first_seen;
 };
 
 /* ---- the revision, per thread, re-read at most once a second ---- */
@@ -666,8 +667,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *upload_data_size = 0;
         return MHD_YES;
     }
-    rc->queued = true;
     snprintf(rc->method, sizeof(rc->method), "%s", method);
+    if (!rc->first_seen) {
+        /* A response queued in the first call is an "early" one after
+         * which libmicrohttpd closes the connection. Requests without a
+         * body wait for the second call so that keep-alive works;
+         * requests with a body are answered at once (413, 405) without
+         * reading it. */
+        rc->first_seen = true;
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                        "Content-Length") == NULL &&
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                        "Transfer-Encoding") == NULL) {
+            return MHD_YES;
+        }
+    }
+    rc->queued = true;
     return answer(s, c, rc);
 }
 
