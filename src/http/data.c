@@ -438,19 +438,37 @@ static void row_obs(const struct row *r, struct obs *o)
     o->note = r->note;
 }
 
-static const char csv_header[] =
-    "economy,indicator,year,value,dims,status,source,note\r\n";
+/* The long load format (what `ictdev load` reads and `ictdev export`
+ * writes): one column per dimension declared by the indicators asked for. */
+static void csv_header(struct buf *b, char *const *dn, size_t nd)
+{
+    buf_puts(b, "economy,indicator,year,value");
+    for (size_t j = 0; j < nd; j++) {
+        buf_putc(b, ',');
+        out_csv(b, dn[j]);
+    }
+    buf_puts(b, ",status,source,note\r\n");
+}
 
-/* One line of the long load format. */
-static void csv_line(struct buf *b, const struct obs *o)
+static void dim_value(const char *dims, const char *name, struct buf *out);
+
+/* One line of the long load format; tmp is scratch space. */
+static void csv_line(struct buf *b, const struct obs *o, char *const *dn,
+                     size_t nd, struct buf *tmp)
 {
     out_csv(b, o->economy);
     buf_putc(b, ',');
     out_csv(b, o->indicator);
     buf_printf(b, ",%d,", o->year);
     buf_put_double(b, o->value);
-    buf_putc(b, ',');
-    out_csv(b, o->dims ? o->dims : "");
+    for (size_t j = 0; j < nd; j++) {
+        buf_reset(tmp);
+        dim_value(o->dims, dn[j], tmp);
+        buf_putc(b, ',');
+        if (strcmp(buf_cstr(tmp), "_T") != 0) {
+            out_csv(b, buf_cstr(tmp));
+        }
+    }
     buf_printf(b, ",%s,", obs_status_name(o->status));
     out_csv(b, o->source ? o->source : "");
     buf_putc(b, ',');
@@ -463,18 +481,6 @@ static void csv_type(struct ctx *c)
     c->resp->ctype = "text/csv; charset=utf-8; header=present";
     snprintf(c->resp->disposition, sizeof(c->resp->disposition),
              "inline; filename=\"ictdev-data.csv\"");
-}
-
-static void write_csv(struct ctx *c, const struct rows *rs)
-{
-    struct buf *b = &c->resp->body;
-    struct obs o;
-    buf_puts(b, csv_header);
-    for (size_t i = 0; i < rs->n; i++) {
-        row_obs(&rs->r[i], &o);
-        csv_line(b, &o);
-    }
-    csv_type(c);
 }
 
 /* The value of dimension name in a canonical key, or "_T" (total). */
@@ -629,6 +635,25 @@ static void write_sdmx(struct ctx *c, const struct rows *rs,
     buf_cleanup(&tmp);
     free_strv(dn, nd);
     sdmx_type(c);
+}
+
+static void write_csv(struct ctx *c, const struct rows *rs,
+                      const struct indmeta *im)
+{
+    struct buf *b = &c->resp->body;
+    size_t nd;
+    char **dn = dim_names(im, rs, &nd);
+    struct buf tmp;
+    struct obs o;
+    buf_init(&tmp);
+    csv_header(b, dn, nd);
+    for (size_t i = 0; i < rs->n; i++) {
+        row_obs(&rs->r[i], &o);
+        csv_line(b, &o, dn, nd, &tmp);
+    }
+    buf_cleanup(&tmp);
+    free_strv(dn, nd);
+    csv_type(c);
 }
 
 /* Category list of one JSON-stat dimension: distinct values in order of
@@ -829,14 +854,6 @@ out:
     cats_cleanup(&ky);
 }
 
-static int noop_ind(void *ctx, const struct indicator *ind, struct err *err)
-{
-    (void)ctx;
-    (void)ind;
-    (void)err;
-    return 0;
-}
-
 static int noop_group(void *ctx, const struct group *g, struct err *err)
 {
     (void)ctx;
@@ -907,7 +924,7 @@ static int stream_row(void *ctx, const struct obs *o, struct err *err)
 {
     struct dstream *ds = ctx;
     if (ds->fmt == FMT_CSV) {
-        csv_line(&ds->line, o);
+        csv_line(&ds->line, o, ds->dn, ds->ndn, &ds->tmp);
     } else {
         const struct indicator *ind = indmeta_get(&ds->im, o->indicator);
         sdmx_line(&ds->line, o, ds->dn, ds->ndn, ind ? ind->unit : "",
@@ -1040,11 +1057,11 @@ static void stream_start(struct ctx *c, const struct dreq *d,
     strmap_init(&im->m);
     pthread_mutex_init(&ds->mu, NULL);
     pthread_cond_init(&ds->cv, NULL);
+    ds->dn = dim_names(&ds->im, NULL, &ds->ndn);
     if (ds->fmt == FMT_CSV) {
-        buf_puts(&ds->pending, csv_header);
+        csv_header(&ds->pending, ds->dn, ds->ndn);
         csv_type(c);
     } else {
-        ds->dn = dim_names(&ds->im, NULL, &ds->ndn);
         sdmx_header(&ds->pending, ds->dn, ds->ndn);
         sdmx_type(c);
     }
@@ -1109,16 +1126,9 @@ static void run(struct ctx *c, struct store *st, struct dreq *d)
     }
     if ((d->fmt == FMT_CSV || d->fmt == FMT_SDMX) && d->ne == 0 &&
         d->group == NULL) {
-        for (size_t i = 0; d->fmt == FMT_SDMX && i < d->ni; i++) {
-            if (store_indicator_get(st, d->inds[i], indmeta_cb, &im, &err) !=
-                0) {
-                ctx_fail(c, &err);
-                goto out;
-            }
-        }
         /* unknown indicator codes answer 404 before any byte is sent */
-        for (size_t i = 0; d->fmt == FMT_CSV && i < d->ni; i++) {
-            if (store_indicator_get(st, d->inds[i], noop_ind, NULL, &err) !=
+        for (size_t i = 0; i < d->ni; i++) {
+            if (store_indicator_get(st, d->inds[i], indmeta_cb, &im, &err) !=
                 0) {
                 ctx_fail(c, &err);
                 goto out;
@@ -1136,8 +1146,6 @@ static void run(struct ctx *c, struct store *st, struct dreq *d)
         write_json(c, d, &rs);
         break;
     case FMT_CSV:
-        write_csv(c, &rs);
-        break;
     case FMT_SDMX:
     case FMT_JSONSTAT:
         for (size_t i = 0; i < d->ni; i++) {
@@ -1149,6 +1157,10 @@ static void run(struct ctx *c, struct store *st, struct dreq *d)
         }
         if (d->fmt == FMT_SDMX) {
             write_sdmx(c, &rs, &im);
+            break;
+        }
+        if (d->fmt == FMT_CSV) {
+            write_csv(c, &rs, &im);
             break;
         }
         if (names_load(st, &nm, &err) != 0) {

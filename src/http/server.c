@@ -53,7 +53,7 @@ struct stream_wrap;
 /* Per-connection request state, made by the URI log callback. */
 struct req_ctx {
     struct stream_wrap *wrap; /* the streamed body in flight, or NULL */
-    char *raw; /* owned raw URI */
+    char *raw;                /* owned raw URI */
     char method[16];
     struct timespec t0;
     int status;
@@ -702,8 +702,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
          * requests with a body are answered at once (413, 405) without
          * reading it. */
         rc->first_seen = true;
-        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                        "Content-Length") == NULL &&
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length") ==
+                NULL &&
             MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                         "Transfer-Encoding") == NULL) {
             return MHD_YES;

@@ -14,7 +14,7 @@ for t in tests/fuzz/fuzz_*.c; do
         -fsanitize=fuzzer,address,undefined -Isrc \
         $(pkg-config --cflags sqlite3 jansson libmicrohttpd zlib) \
         -o "build-fuzz/$name" "$t" $srcs \
-        $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib) -lreadstat -lm -lpthread
+        $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib libsodium) -lreadstat -lm -lpthread
     mkdir -p "$corpus" "build-fuzz/corpus/$name"
     # New inputs go to build-fuzz/; the seed corpus is only read.
     "build-fuzz/$name" -max_total_time="$secs" -artifact_prefix=tests/fuzz/crashes/ \
