@@ -46,7 +46,7 @@ static void page_end(struct buf *b, struct ctx *c)
 static void fmt_value(struct buf *b, double v)
 {
     double a = fabs(v);
-    if (a >= 1e6) {
+    if (a >= 1000) {
         buf_printf(b, "%.0f", v);
     } else if (a >= 100) {
         buf_printf(b, "%.1f", v);
