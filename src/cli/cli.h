@@ -59,5 +59,6 @@ int cmd_compute(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_aggregate(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_idi(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_afford(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

@@ -33,6 +33,7 @@ static const struct cli_command commands[] = {
     {"aggregate", "one indicator aggregated over one group", cmd_aggregate},
     {"idi", "ICT Development Index (2023 methodology)", cmd_idi},
     {"afford", "price baskets as % of GNI per capita, 2% target", cmd_afford},
+    {"serve", "serve the HTTP API and web portal", cmd_serve},
 };
 
 static void print_help(FILE *out)
