@@ -872,60 +872,94 @@ static int idi_apply_sets(struct compute_idi_result *r,
     return 0;
 }
 
-static void idi_groups(struct compute_idi_result *r, const struct cube *c,
-                       const struct groups *g, int year)
-{
-    double *idi = xcalloc(c->neconomies ? c->neconomies : 1, sizeof(double));
-    double *pil[IDI_NPILLARS];
+/* Per cube row: the score and pillars (NaN = none) and the group weight
+ * (1, or the latest population with IDI_GROUP_POP; NaN = unknown). */
+struct idi_rows {
+    double *v[3]; /* idi, U, M */
+    double *w;
+};
 
-    for (int k = 0; k < IDI_NPILLARS; k++) {
-        pil[k] = xcalloc(c->neconomies ? c->neconomies : 1, sizeof(double));
+static void idi_rows_fill(struct idi_rows *t,
+                          const struct compute_idi_result *r, struct cube *c,
+                          const struct idi_params *p, int year)
+{
+    size_t n = c->neconomies ? c->neconomies : 1;
+
+    for (int k = 0; k < 3; k++) {
+        t->v[k] = xcalloc(n, sizeof(double));
     }
+    t->w = xcalloc(n, sizeof(double));
     for (size_t i = 0; i < c->neconomies; i++) {
-        idi[i] = pil[0][i] = pil[1][i] = NAN;
+        int y = 0;
+        t->v[0][i] = t->v[1][i] = t->v[2][i] = NAN;
+        t->w[i] = p->group_mean == IDI_GROUP_POP
+                      ? latest(c, "pop", i, year - p->max_age, year, &y)
+                      : 1.0;
     }
     for (size_t e = 0; e < r->count; e++) {
         size_t row;
         if (cube_economy(c, r->economies[e].code, &row)) {
-            idi[row] = r->economies[e].score.idi;
-            pil[0][row] = r->economies[e].score.pillar[0];
-            pil[1][row] = r->economies[e].score.pillar[1];
+            t->v[0][row] = r->economies[e].score.idi;
+            t->v[1][row] = r->economies[e].score.pillar[0];
+            t->v[2][row] = r->economies[e].score.pillar[1];
         }
     }
+}
+
+static void idi_group_one(const struct idi_rows *t, const struct agg_group *g,
+                          int year, struct compute_idi_group *out)
+{
+    double sum[3] = {0, 0, 0};
+    double wsum = 0;
+
+    snprintf(out->code, sizeof(out->code), "%s", g->code);
+    for (size_t m = 0; m < g->count; m++) {
+        const struct agg_member *mb = &g->members[m];
+        size_t e = mb->economy;
+        if ((mb->from_year && year < mb->from_year) ||
+            (mb->to_year && year > mb->to_year)) {
+            continue;
+        }
+        out->members++;
+        if (isnan(t->v[0][e]) || !(t->w[e] > 0)) {
+            continue;
+        }
+        out->scored++;
+        wsum += t->w[e];
+        for (int k = 0; k < 3; k++) {
+            sum[k] += t->w[e] * t->v[k][e];
+        }
+    }
+    out->idi = wsum > 0 ? sum[0] / wsum : NAN;
+    out->pillar[0] = wsum > 0 ? sum[1] / wsum : NAN;
+    out->pillar[1] = wsum > 0 ? sum[2] / wsum : NAN;
+}
+
+/* Group scores: the simple (or, with group_mean = pop, the population-
+ * weighted) mean of the members' scores. */
+static void idi_groups(struct compute_idi_result *r, struct cube *c,
+                       const struct groups *g, const struct idi_params *p,
+                       int year)
+{
+    struct idi_rows t;
+
+    idi_rows_fill(&t, r, c, p, year);
     r->groups = xcalloc(g->count ? g->count : 1, sizeof(*r->groups));
     r->ngroups = g->count;
     for (size_t k = 0; k < g->count; k++) {
-        struct compute_idi_group *out = &r->groups[k];
-        double sum[3] = {0, 0, 0};
-        snprintf(out->code, sizeof(out->code), "%s", g->items[k].code);
-        for (size_t m = 0; m < g->items[k].count; m++) {
-            const struct agg_member *mb = &g->items[k].members[m];
-            if ((mb->from_year && year < mb->from_year) ||
-                (mb->to_year && year > mb->to_year)) {
-                continue;
-            }
-            out->members++;
-            if (!isnan(idi[mb->economy])) {
-                out->scored++;
-                sum[0] += idi[mb->economy];
-                sum[1] += pil[0][mb->economy];
-                sum[2] += pil[1][mb->economy];
-            }
-        }
-        out->idi = out->scored ? sum[0] / (double)out->scored : NAN;
-        out->pillar[0] = out->scored ? sum[1] / (double)out->scored : NAN;
-        out->pillar[1] = out->scored ? sum[2] / (double)out->scored : NAN;
+        idi_group_one(&t, &g->items[k], year, &r->groups[k]);
     }
-    xfree(idi);
-    xfree(pil[0]);
-    xfree(pil[1]);
+    for (int k = 0; k < 3; k++) {
+        xfree(t.v[k]);
+    }
+    xfree(t.w);
 }
 
 static int idi_load(struct store *s, const struct idi_params *p, int year,
                     struct cube *c, struct err *err)
 {
     struct catalogue cat;
-    const char *codes[2 * IDI_MAX_INDICATORS];
+    const char *codes[2 * IDI_MAX_INDICATORS + 1];
     struct store_obs_query q;
     size_t n = 0;
     int rc = cat_load(s, &cat, err);
@@ -937,6 +971,9 @@ static int idi_load(struct store *s, const struct idi_params *p, int year,
         if (p->ind[i].proxy[0] && cat_get(&cat, p->ind[i].proxy)) {
             codes[n++] = p->ind[i].proxy;
         }
+    }
+    if (rc == 0 && p->group_mean == IDI_GROUP_POP && cat_get(&cat, "pop")) {
+        codes[n++] = "pop";
     }
     memset(&q, 0, sizeof(q));
     q.indicators = codes;
@@ -1007,7 +1044,7 @@ int compute_idi(struct store *s, const struct idi_params *p, int year,
         rc = groups_load(s, &c, NULL, &g, err);
     }
     if (rc == 0) {
-        idi_groups(out, &c, &g, year);
+        idi_groups(out, &c, &g, p, year);
     }
     groups_cleanup(&g);
     cube_cleanup(&c);
