@@ -89,13 +89,15 @@ static int agg_flag(const char *cmd, int argc, char **argv, int *i,
 
     if (opt_value(argc, argv, i, "--method", &v)) {
         if (!v || agg_method_parse(v, &f->method, &err) != 0) {
-            return cli_usage_error(cmd, "--method: want itu or none"), -1;
+            cli_usage_error(cmd, "--method: want itu or none");
+            return -1;
         }
         return 1;
     }
     if (opt_value(argc, argv, i, "--window", &v)) {
         if (!v || parse_int64(v, strlen(v), 0, 50, &w, &err) != 0) {
-            return cli_usage_error(cmd, "--window: want 0..50 years"), -1;
+            cli_usage_error(cmd, "--window: want 0..50 years");
+            return -1;
         }
         f->window = (int)w;
         return 1;
@@ -103,7 +105,8 @@ static int agg_flag(const char *cmd, int argc, char **argv, int *i,
     if (opt_value(argc, argv, i, "--min-coverage", &v)) {
         if (!v || parse_double(v, strlen(v), &f->min_coverage, &err) != 0 ||
             f->min_coverage < 0 || f->min_coverage > 100) {
-            return cli_usage_error(cmd, "--min-coverage: want 0..100"), -1;
+            cli_usage_error(cmd, "--min-coverage: want 0..100");
+            return -1;
         }
         return 1;
     }
