@@ -82,6 +82,9 @@ static void acc_cleanup(struct acc *a)
 }
 
 /* Make room for row index row; new numeric cells start missing. */
+/* Make room for row index row. New cells are not initialised, so pages
+ * beyond the rows actually written are never touched (they cost address
+ * space, not memory); every reader writes each cell of a row it adds. */
 static void acc_reserve(struct acc *a, const struct loader *ld, size_t row)
 {
     size_t cap;
@@ -97,18 +100,26 @@ static void acc_reserve(struct acc *a, const struct loader *ld, size_t row)
         struct acc_col *c = &a->cols[i];
         if (ld->want[i].kinds & SURVEY_NUM) {
             c->num = xreallocarray(c->num, cap, sizeof(*c->num));
-            for (size_t r = a->cap; r < cap; r++) {
-                c->num[r] = NAN;
-            }
         }
         if (ld->want[i].kinds & SURVEY_CAT) {
             c->cat = xreallocarray(c->cat, cap, sizeof(*c->cat));
-            for (size_t r = a->cap; r < cap; r++) {
-                c->cat[r] = SURVEY_MISSING_CODE;
-            }
         }
     }
     a->cap = cap;
+}
+
+/* Mark every cell of rows [from, to) missing. */
+static void acc_fill_missing(struct acc *a, size_t from, size_t to)
+{
+    for (size_t i = 0; i < a->col_count; i++) {
+        struct acc_col *c = &a->cols[i];
+        for (size_t r = from; c->num != NULL && r < to; r++) {
+            c->num[r] = NAN;
+        }
+        for (size_t r = from; c->cat != NULL && r < to; r++) {
+            c->cat[r] = SURVEY_MISSING_CODE;
+        }
+    }
 }
 
 #define BAD_LABEL (SURVEY_MISSING_CODE - 1) /* intern: not valid UTF-8 */
@@ -244,6 +255,7 @@ static int acc_csv_row(struct acc *a, const struct loader *ld,
                        ld->header_count);
     }
     acc_reserve(a, ld, row);
+    acc_fill_missing(a, row, row + 1);
     for (size_t i = 0; i < ld->col_count; i++) {
         const struct csv_field *f;
         struct acc_col *c = &a->cols[i];
@@ -410,18 +422,24 @@ static void *job_run(void *arg)
 static void acc_merge(struct acc *a, struct acc *b, const struct loader *ld)
 {
     size_t base = a->rows;
+    size_t total = a->rows + b->rows;
 
-    acc_reserve(a, ld, a->rows + b->rows);
+    /* Column by column, freeing b's copy at once: the peak is the data
+     * plus one column, not twice the data. */
     for (size_t i = 0; i < a->col_count; i++) {
         struct acc_col *ca = &a->cols[i];
         struct acc_col *cb = &b->cols[i];
         uint32_t *remap;
         if (ld->want[i].kinds & SURVEY_NUM) {
+            ca->num = xreallocarray(ca->num, total + 1, sizeof(double));
             memcpy(ca->num + base, cb->num, b->rows * sizeof(double));
+            xfree(cb->num);
+            cb->num = NULL;
         }
         if (!(ld->want[i].kinds & SURVEY_CAT)) {
             continue;
         }
+        ca->cat = xreallocarray(ca->cat, total + 1, sizeof(uint32_t));
         remap = xcalloc(cb->label_count ? cb->label_count : 1, sizeof(*remap));
         for (size_t k = 0; k < cb->label_count; k++) {
             ca->last_len = SIZE_MAX;
@@ -433,8 +451,11 @@ static void acc_merge(struct acc *a, struct acc *b, const struct loader *ld)
                 code == SURVEY_MISSING_CODE ? code : remap[code];
         }
         xfree(remap);
+        xfree(cb->cat);
+        cb->cat = NULL;
     }
-    a->rows += b->rows;
+    a->rows = total;
+    a->cap = total + 1;
 }
 
 /* The offset of the first line start at or after at, or size. */
@@ -563,6 +584,7 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
 
     acc_reserve(s->acc, s->ld, (size_t)row);
     if (row >= s->acc->rows) {
+        acc_fill_missing(s->acc, s->acc->rows, (size_t)row + 1);
         s->acc->rows = (size_t)row + 1;
     }
     if (v->missing) {
