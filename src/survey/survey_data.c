@@ -432,7 +432,9 @@ static void acc_merge(struct acc *a, struct acc *b, const struct loader *ld)
         uint32_t *remap;
         if (ld->want[i].kinds & SURVEY_NUM) {
             ca->num = xreallocarray(ca->num, total + 1, sizeof(double));
-            memcpy(ca->num + base, cb->num, b->rows * sizeof(double));
+            if (b->rows > 0) {
+                memcpy(ca->num + base, cb->num, b->rows * sizeof(double));
+            }
             xfree(cb->num);
             cb->num = NULL;
         }
