@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../core/mem.h"
+#include "../core/progress.h"
 #include "../core/strparse.h"
 #include "../io/csv.h"
 #include "../io/stat_files.h"
@@ -323,18 +324,25 @@ static int load_sequential(struct csv_reader *r, const struct loader *ld,
                            struct acc *a, struct err *err)
 {
     struct csv_record rec;
+    struct progress bar;
     int rc;
 
+    progress_start(&bar, "reading", csv_size(r));
     for (;;) {
         rc = csv_next(r, &rec, err);
         if (rc != 0 || rec.count == 0) {
-            return rc;
+            break;
         }
         rc = acc_csv_row(a, ld, &rec, err);
         if (rc != 0) {
-            return rc;
+            break;
+        }
+        if ((a->rows & 0xffff) == 0) {
+            progress_update(&bar, csv_offset(r));
         }
     }
+    progress_finish(&bar);
+    return rc;
 }
 
 /* ---- the parallel path ---- */
@@ -345,6 +353,8 @@ struct job {
     uint64_t from, to; /* byte range; from is at a line start */
     struct acc acc;
     atomic_bool *give_up; /* shared: set by whoever meets a problem */
+    struct progress *bar; /* the first job draws it (bars are not
+                             thread-safe); NULL for the other */
 };
 
 /* Parse [off, off+len) of buf (a whole number of lines). */
@@ -413,6 +423,10 @@ static void *job_run(void *arg)
             break;
         }
         off += len;
+        if (j->bar != NULL) {
+            /* Both halves advance at about the same pace. */
+            progress_update(j->bar, 2 * (off - j->from));
+        }
     }
     xfree(buf);
     return NULL;
@@ -486,6 +500,7 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
                           uint64_t size, struct acc *a)
 {
     atomic_bool give_up = false;
+    struct progress bar;
     struct job jobs[2];
     pthread_t tid;
     int fd = open(ld->path, O_RDONLY | O_CLOEXEC);
@@ -496,12 +511,14 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
         return false;
     }
     mid = next_line(fd, start + (size - start) / 2, size);
+    progress_start(&bar, "reading", 2 * (mid - start));
     for (int k = 0; k < 2; k++) {
         jobs[k].ld = ld;
         jobs[k].fd = fd;
         jobs[k].from = k == 0 ? start : mid;
         jobs[k].to = k == 0 ? mid : size;
         jobs[k].give_up = &give_up;
+        jobs[k].bar = k == 0 ? &bar : NULL;
         acc_init(&jobs[k].acc, ld->col_count);
     }
     if (pthread_create(&tid, NULL, job_run, &jobs[1]) != 0) {
@@ -512,6 +529,7 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
         pthread_join(tid, NULL);
     }
     close(fd);
+    progress_finish(&bar);
     ok = !atomic_load(&give_up);
     if (ok) {
         acc_merge(&jobs[0].acc, &jobs[1].acc, ld);
