@@ -102,7 +102,7 @@ static void acc_reserve(struct acc *a, const struct loader *ld, size_t row)
         if (ld->want[i].kinds & SURVEY_NUM) {
             c->num = xreallocarray(c->num, cap, sizeof(*c->num));
         }
-        if (ld->want[i].kinds & SURVEY_CAT) {
+        if (ld->want[i].kinds & (SURVEY_CAT | SURVEY_TEXT)) {
             c->cat = xreallocarray(c->cat, cap, sizeof(*c->cat));
         }
     }
@@ -271,13 +271,15 @@ static int acc_csv_row(struct acc *a, const struct loader *ld,
             continue; /* missing: cells start missing */
         }
         if ((ld->want[i].kinds & SURVEY_NUM) &&
-            !parse_number(f->ptr, f->len, &c->num[row])) {
+            !parse_number(f->ptr, f->len, &c->num[row]) &&
+            !(ld->want[i].kinds & SURVEY_TEXT)) {
             return not_number(ld, i, rec->line, f, err);
         }
         if (ld->want[i].nonneg && c->num[row] < 0) {
             return bad_value(ld, i, rec->line, "negative value", err);
         }
-        if (ld->want[i].kinds & SURVEY_CAT) {
+        if ((ld->want[i].kinds & SURVEY_CAT) ||
+            ((ld->want[i].kinds & SURVEY_TEXT) && isnan(c->num[row]))) {
             c->cat[row] = intern(c, f->ptr, f->len);
             if (c->cat[row] == BAD_LABEL) {
                 c->cat[row] = SURVEY_MISSING_CODE;
@@ -452,7 +454,7 @@ static void acc_merge(struct acc *a, struct acc *b, const struct loader *ld)
             xfree(cb->num);
             cb->num = NULL;
         }
-        if (!(ld->want[i].kinds & SURVEY_CAT)) {
+        if (!(ld->want[i].kinds & (SURVEY_CAT | SURVEY_TEXT))) {
             continue;
         }
         ca->cat = xreallocarray(ca->cat, total + 1, sizeof(uint32_t));
@@ -627,7 +629,8 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
     if (kinds & SURVEY_NUM) {
         if (!v->is_text) {
             c->num[row] = v->num;
-        } else if (!parse_double_fast(text, len, &c->num[row])) {
+        } else if (!parse_double_fast(text, len, &c->num[row]) &&
+                   !(kinds & SURVEY_TEXT)) {
             return err_set(err, ERR_INVALID,
                            "%s: row %llu, column '%s': '%.40s' is not a "
                            "number",
@@ -642,7 +645,8 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
                        s->ld->want[col].name,
                        s->ld->want[col].role ? s->ld->want[col].role : "it");
     }
-    if (kinds & SURVEY_CAT) {
+    if ((kinds & SURVEY_CAT) ||
+        ((kinds & SURVEY_TEXT) && (kinds & SURVEY_NUM) && isnan(c->num[row]))) {
         c->cat[row] = intern(c, text, len);
         if (c->cat[row] == BAD_LABEL) {
             c->cat[row] = SURVEY_MISSING_CODE;
@@ -690,6 +694,11 @@ static bool is_csv(const char *path)
                        strcasecmp(path + n - 4, ".txt") == 0));
 }
 
+static bool text_allowed(const struct survey_want *w)
+{
+    return !(w->kinds & SURVEY_NUM) || (w->kinds & SURVEY_TEXT);
+}
+
 /* Merge duplicate names in want into a new owned list. */
 static struct survey_want *unique_wants(const struct survey_want *want,
                                         size_t count, size_t *out_count)
@@ -705,7 +714,13 @@ static struct survey_want *unique_wants(const struct survey_want *want,
         if (j == n) {
             u[n++] = want[i];
         } else {
+            /* Lenient numbers only if every want of the column allows
+             * them. */
+            bool text_ok = text_allowed(&u[j]) && text_allowed(&want[i]);
             u[j].kinds |= want[i].kinds;
+            if (!text_ok) {
+                u[j].kinds &= ~SURVEY_TEXT;
+            }
             u[j].required = u[j].required || want[i].required;
             u[j].nonneg = u[j].nonneg || want[i].nonneg;
             u[j].optional = u[j].optional && want[i].optional;

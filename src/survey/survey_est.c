@@ -172,12 +172,54 @@ static int design_build(const struct survey_data *data,
 
 /* ---- groups: the domain and the --by combinations ---- */
 
+/* Text in a --where expression: every distinct text (in a column that is
+ * not all numbers, or as a "literal") gets a number of its own, far below
+ * any real value, so == and != compare texts exactly. */
+#define TEXT_BASE (-1e300)
+#define TEXT_STEP 1e290 /* distinct for 10^10 texts, still finite */
+
 struct where_ctx {
     const struct survey_data *data;
-    const double **cols; /* slot -> column values */
+    const double **cols;               /* slot -> values read */
+    const struct survey_col **sources; /* slot -> column */
+    double **owned;                    /* slot -> values made here */
     size_t count;
-    struct err *err;
+    struct strmap *texts; /* text -> index */
 };
+
+static double text_value(struct strmap *texts, const char *s)
+{
+    size_t k;
+
+    if (!strmap_get(texts, s, strlen(s), &k)) {
+        k = texts->count;
+        strmap_put(texts, s, strlen(s), k);
+    }
+    return TEXT_BASE - (double)k * TEXT_STEP;
+}
+
+/* The values of column c for an expression: its numbers, with each text
+ * cell replaced by its text number. Returns an owned array, or NULL when
+ * the column holds numbers only (use c->num as is). */
+static double *where_values(struct where_ctx *w, const struct survey_col *c)
+{
+    double *v = NULL;
+
+    if (!(c->kinds & SURVEY_TEXT) || c->cat == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < w->data->rows; i++) {
+        if (!isnan(c->num[i]) || c->cat[i] == SURVEY_MISSING_CODE) {
+            continue;
+        }
+        if (v == NULL) {
+            v = xmalloc(w->data->rows * sizeof(*v) + 1);
+            memcpy(v, c->num, w->data->rows * sizeof(*v));
+        }
+        v[i] = text_value(w->texts, c->labels[c->cat[i]]);
+    }
+    return v;
+}
 
 static int where_resolve(void *ctx, const struct expr_ref *ref,
                          size_t *out_slot, struct err *err)
@@ -194,25 +236,29 @@ static int where_resolve(void *ctx, const struct expr_ref *ref,
         return err_set(err, ERR_NOT_FOUND, "no column '%s'", ref->name);
     }
     for (size_t i = 0; i < w->count; i++) {
-        if (w->cols[i] == c->num) {
+        if (w->sources[i] == c) {
             *out_slot = i;
             return 0;
         }
     }
-    w->cols[w->count] = c->num;
+    w->sources[w->count] = c;
+    w->owned[w->count] = where_values(w, c);
+    w->cols[w->count] = w->owned[w->count] ? w->owned[w->count] : c->num;
     *out_slot = w->count++;
     return 0;
 }
 
+/* A "literal": a number if it reads as one (so sex == "1" works on a
+ * numeric column), else its text number. */
 static int where_string(void *ctx, const char *s, double *out, struct err *err)
 {
-    (void)ctx;
-    if (parse_double_fast(s, strlen(s), out)) {
-        return 0;
+    struct where_ctx *w = ctx;
+
+    (void)err;
+    if (!parse_double_fast(s, strlen(s), out)) {
+        *out = text_value(w->texts, s);
     }
-    return err_set(err, ERR_INVALID,
-                   "text \"%s\" cannot be compared: the columns are numbers",
-                   s);
+    return 0;
 }
 
 /* Ranks of one by column's labels: numeric order when every label is a
@@ -289,12 +335,15 @@ struct run {
     struct expr *where;
     struct expr_prog *prog;
     const double **where_cols;
+    const struct survey_col **where_src; /* owned array */
+    double **where_owned;                /* owned arrays, NULL entries */
     size_t where_count;
+    struct strmap texts; /* see text_value */
 };
 
 static int run_where(struct run *r, struct err *err)
 {
-    struct where_ctx w = {r->data, NULL, 0, err};
+    struct where_ctx w = {r->data, NULL, NULL, NULL, 0, &r->texts};
     struct expr_resolver res = {where_resolve, where_string, &w, 0};
     const struct expr_ref *refs;
     size_t n;
@@ -306,13 +355,17 @@ static int run_where(struct run *r, struct err *err)
     refs = expr_refs(r->where, &n);
     (void)refs;
     r->where_cols = xcalloc(n + 1, sizeof(*r->where_cols));
+    r->where_src = xcalloc(n + 1, sizeof(*r->where_src));
+    r->where_owned = xcalloc(n + 1, sizeof(*r->where_owned));
     w.cols = r->where_cols;
+    w.sources = r->where_src;
+    w.owned = r->where_owned;
     res.slot_count = n + 1;
     r->prog = expr_compile(r->where, &res, err);
+    r->where_count = w.count;
     if (r->prog == NULL) {
         return err_prefix(err, "--where");
     }
-    r->where_count = w.count;
     return 0;
 }
 
@@ -807,6 +860,12 @@ static void run_cleanup(struct run *r)
     expr_prog_free(r->prog);
     expr_free(r->where);
     xfree(r->where_cols);
+    for (size_t k = 0; r->where_owned != NULL && k < r->where_count; k++) {
+        xfree(r->where_owned[k]);
+    }
+    xfree(r->where_owned);
+    xfree(r->where_src);
+    strmap_cleanup(&r->texts);
 }
 
 int survey_estimate(const struct survey_data *d, const struct survey_spec *spec,
@@ -922,7 +981,7 @@ int survey_spec_wants(const struct survey_spec *spec,
     for (size_t i = 0; i < nref; i++) {
         out->names[out->name_count++] = xstrdup(refs[i].name);
         w[n++] = (struct survey_want){.name = out->names[i],
-                                      .kinds = SURVEY_NUM,
+                                      .kinds = SURVEY_NUM | SURVEY_TEXT,
                                       .required = false,
                                       .nonneg = false,
                                       .role = NULL};
