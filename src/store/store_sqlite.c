@@ -534,7 +534,7 @@ struct store *store_sqlite_open(const char *path, unsigned flags,
          exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
                   err) != 0) ||
         exec_sql(q,
-                 "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                 "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;"
                  " PRAGMA foreign_keys=OFF",
                  err) != 0 ||
         check_schema(q, err) != 0) {
