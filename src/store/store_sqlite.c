@@ -90,6 +90,7 @@ enum stmt_id {
     ST_OBS_HISTORY,
     ST_BATCH_ASOF,
     ST_MEM_OF_GROUP,
+    ST_DATA_VERSION,
     ST_COUNT
 };
 
@@ -152,6 +153,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         " WHERE o.indicator_id=?1 AND o.area_id=?2 AND o.year=?3"
         " AND o.dims=?4 ORDER BY o.batch_id",
     [ST_BATCH_ASOF] = "SELECT max(id) FROM batches WHERE time <= ?1",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_MEM_OF_GROUP] = "SELECT economy_id, from_year, to_year FROM"
                         " memberships WHERE group_id = ?1",
 };
@@ -183,8 +185,10 @@ struct sq {
     bool readonly;
     int tx;                     /* 0 none, 1 plain transaction, 2 batch */
     sqlite3_stmt *st[ST_COUNT]; /* prepared on first use */
-    /* Code caches, loaded on demand and dropped after reference writes. */
+    /* Code caches, loaded on demand and dropped after reference writes,
+     * here or (data_version) by another connection. */
     bool cache_ok;
+    int64_t data_version;
     struct strmap ind_ids;  /* code → index into inds */
     struct strmap area_ids; /* code → index into areas */
     struct sq_code *inds;   /* sorted by code */
@@ -353,12 +357,40 @@ static int cache_fill(struct sq *q, const char *sql, struct sq_code **out,
     return 0;
 }
 
+/* PRAGMA data_version: changes when another connection commits. */
+static int data_version(struct sq *q, int64_t *out, struct err *err)
+{
+    sqlite3_stmt *st = stmt(q, ST_DATA_VERSION, err);
+    int rc;
+
+    if (!st) {
+        return err->code;
+    }
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        return db_fail(q, err, "reading data_version");
+    }
+    return 0;
+}
+
 static int cache_load(struct sq *q, struct err *err)
 {
-    if (q->cache_ok) {
+    int64_t version = 0;
+
+    /* Inside our own transaction nobody else can have committed. */
+    if (q->cache_ok && q->tx != 0) {
+        return 0;
+    }
+    if (data_version(q, &version, err) != 0) {
+        return err->code;
+    }
+    if (q->cache_ok && version == q->data_version) {
         return 0;
     }
     cache_drop(q);
+    q->data_version = version;
     if (cache_fill(q, "SELECT id, code, 0 FROM indicators ORDER BY code",
                    &q->inds, &q->ind_count, &q->ind_ids, err) != 0 ||
         cache_fill(q,
