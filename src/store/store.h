@@ -191,8 +191,9 @@ int store_batch_begin(struct store *s, const struct store_batch_info *info,
  * ERR_CONFLICT: this batch already put a value for the same key (a
  * duplicate key inside one file). o->batch* fields are ignored.
  * Limits: in a batch into a store without observations, rows are queued
- * and written 64 at a time, and an exact set of the keys seen (8 bytes
- * per row) finds duplicates at once; other batches look up the current
+ * and written 64 at a time; duplicates are found with a set of the keys
+ * of the current series (economy, indicator), and rows of a series begun
+ * earlier in the batch are looked up. Other batches look up the current
  * value of each key. Either way errors arrive from the put that caused
  * them. */
 int store_obs_put(struct store *s, const struct obs *o, bool *out_changed,

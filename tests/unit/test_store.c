@@ -213,9 +213,22 @@ static void test_duplicates_fresh_and_not(void **state)
     struct collect c;
     struct store_obs_query q = {0};
 
-    /* Fresh store: the key set finds the duplicate. */
+    /* Fresh store: the key set of the current series finds it. */
     begin(f->s, 10);
     assert_ok(store_obs_put(f->s, &o, NULL, &err), &err);
+    assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_CONFLICT);
+    store_batch_rollback(f->s);
+    assert_string_equal(run(f->s, &q, &c), "");
+    /* A series begun again later: the table finds it, and a new key of
+     * that series is fine. */
+    begin(f->s, 10);
+    put(f->s, "pop", "KEN", 2000, "", 1, true);
+    put(f->s, "pop", "KEN", 2001, "", 1, true);
+    put(f->s, "pop", "USA", 2000, "", 1, true);
+    put(f->s, "pop", "KEN", 2002, "", 1, true);
+    put(f->s, "i99H", "KEN", 2000, "", 1, true);
+    put(f->s, "i99H", "KEN", 2000, "sex=F", 1, true);
+    put(f->s, "pop", "KEN", 2003, "", 1, true);
     assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_CONFLICT);
     store_batch_rollback(f->s);
     assert_string_equal(run(f->s, &q, &c), "");
