@@ -29,6 +29,7 @@ static const struct cli_command commands[] = {
     {"groups", "list groups, or the members of one", cmd_groups},
     {"history", "every revision of one value", cmd_history},
     {"summary", "what is in the store", cmd_summary},
+    {"serve", "serve the HTTP API and web portal", cmd_serve},
 };
 
 static void print_help(FILE *out)
