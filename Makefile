@@ -4,6 +4,7 @@
 
 CC      ?= cc
 PKGS    := sqlite3 jansson
+PKGS    += libpq
 TPKGS   := cmocka
 WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wconversion \
