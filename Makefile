@@ -4,6 +4,7 @@
 
 CC      ?= cc
 PKGS    := sqlite3 jansson
+PKGS    += libsodium
 PKGS    += libpq
 TPKGS   := cmocka
 WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
