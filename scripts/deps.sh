@@ -30,6 +30,9 @@ if [ "${ICTDEV_TEST_DEPS:-0}" = 1 ]; then
     need_file /usr/lib/R/site-library/survey r-cran-survey
     need_file /usr/lib/R/site-library/data.table r-cran-data.table
     need_cmd clang-format clang-format
+    # tests/pg/run-suite.sh starts a throwaway PostgreSQL cluster (issue 6).
+    need_file "$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1)" postgresql
+    need_cmd psql postgresql-client
 fi
 if [ -z "$missing" ]; then
     exit 0

@@ -55,4 +55,7 @@ int cmd_groups(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_history(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_summary(int argc, char **argv, struct cli_ctx *ctx);
 
+/* ictdev migrate (issue 6): copy an SQLite store into PostgreSQL. */
+int cmd_migrate(int argc, char **argv, struct cli_ctx *ctx);
+
 #endif

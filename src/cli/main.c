@@ -27,6 +27,7 @@ static const struct cli_command commands[] = {
     {"groups", "list groups, or the members of one", cmd_groups},
     {"history", "every revision of one value", cmd_history},
     {"summary", "what is in the store", cmd_summary},
+    {"migrate", "copy an SQLite store into PostgreSQL, verified", cmd_migrate},
 };
 
 static void print_help(FILE *out)

@@ -117,13 +117,17 @@ static const struct {
 static bool word_at(const char *sql, size_t i, const char *w)
 {
     size_t n = strlen(w);
-    unsigned char next = (unsigned char)sql[i + n];
+    unsigned char next;
 
-    if (i > 0 && (isalnum((unsigned char)sql[i - 1]) || sql[i - 1] == '_') &&
-        w[0] != ' ') {
+    if (strncmp(sql + i, w, n) != 0) {
         return false;
     }
-    return strncmp(sql + i, w, n) == 0 && !isalnum(next) && next != '_';
+    if (i > 0 && w[0] != ' ' &&
+        (isalnum((unsigned char)sql[i - 1]) || sql[i - 1] == '_')) {
+        return false;
+    }
+    next = (unsigned char)sql[i + n];
+    return !isalnum(next) && next != '_';
 }
 
 void store_sql_render(const char *sql, enum store_sql_dialect d, int ddl,
