@@ -46,7 +46,7 @@ const char *const store_sql_migrations[] = {
     " year INTEGER NOT NULL, dims TEXT NOT NULL, batch_id INTEGER NOT NULL,"
     " value REAL NOT NULL, status INTEGER NOT NULL, source_id INTEGER,"
     " note TEXT,"
-    " PRIMARY KEY(indicator_id, area_id, year, dims, batch_id))"
+    " PRIMARY KEY(area_id, indicator_id, year, dims, batch_id))"
     " WITHOUT ROWID;",
 };
 const size_t store_sql_migration_count = ARRAY_COUNT(store_sql_migrations);
@@ -98,7 +98,7 @@ const struct store_sql_table store_sql_tables[] = {
     {"obs",
      "indicator_id, area_id, year, dims, batch_id, value, status, source_id,"
      " note",
-     "iiitiriit", "indicator_id, area_id, year, dims, batch_id"},
+     "iiitiriit", "area_id, indicator_id, year, dims, batch_id"},
 };
 const size_t store_sql_table_count = ARRAY_COUNT(store_sql_tables);
 

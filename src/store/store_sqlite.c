@@ -4,10 +4,15 @@
  * that group aggregates are observations like any other. obs is one
  * append-only WITHOUT ROWID table keyed by (indicator_id, area_id, year,
  * dims, batch_id): the revisions of one value are adjacent, the current one
- * is the last, and an as-of query is a bound on batch_id. Codes are interned
+ * is the last, and an as-of query is a bound on batch_id. Economy first,
+ * because published files (WDI, ITU) come sorted by economy, then
+ * indicator, then year: a load then appends at few places in the B-tree,
+ * which halves its cost; queries seek each (economy, indicator) pair, so
+ * the order does not slow them. Codes are interned
  * in memory (strmap) so a load binds integers only. Every statement is
  * prepared once with placeholders; no outside text enters SQL. */
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +75,20 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MEM_OF_GROUP] = SQL_MEM_OF_GROUP,
 };
 
+/* Rows per multi-row INSERT of a fresh batch: one statement execution
+ * per row costs as much as the row itself; 64 rows x 9 parameters stays
+ * far below SQLite's parameter limit. */
+#define FLUSH_ROWS 64
+
+/* A row waiting to be inserted (fresh batches). */
+struct pend_row {
+    int64_t ind, area, src;
+    int year, status;
+    double value;
+    size_t dims_off; /* into pend_text */
+    size_t note_off; /* into pend_text; SIZE_MAX = no note */
+};
+
 /* A code known to the store, in the in-memory cache. */
 struct sq_code {
     int64_t id;
@@ -96,6 +115,16 @@ struct sq {
     int64_t batch_id;
     int64_t batch_changed;
     bool batch_fresh; /* obs was empty at batch start: no lookups needed */
+    /* Fresh batches: rows wait in pend and go in by FLUSH_ROWS per
+     * statement; keys seen are in `seen` to find duplicates at once. */
+    struct pend_row *pend; /* owned, FLUSH_ROWS slots */
+    size_t pend_count;
+    struct buf pend_text; /* dims and notes of pend, NUL-separated */
+    uint64_t *seen;       /* owned open-addressing set; 0 = empty slot */
+    size_t seen_cap;      /* power of two, or 0 */
+    size_t seen_count;
+    struct strmap dims_ids; /* dims key → small id, for seen */
+    sqlite3_stmt *multi;    /* FLUSH_ROWS-row INSERT, prepared on first use */
 };
 
 static struct sq *sq_of(struct store *s)
@@ -138,6 +167,17 @@ static sqlite3_stmt *stmt(struct sq *q, enum stmt_id id, struct err *err)
     return q->st[id];
 }
 
+/* Like stmt, without clearing bindings: for the load's hot path, where
+ * every parameter is bound on each use. */
+static sqlite3_stmt *stmt_hot(struct sq *q, enum stmt_id id, struct err *err)
+{
+    if (!q->st[id]) {
+        return stmt(q, id, err);
+    }
+    sqlite3_reset(q->st[id]);
+    return q->st[id];
+}
+
 /* Bind text, NULL for NULL or "". */
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -166,6 +206,20 @@ static int step_done(struct sq *q, sqlite3_stmt *st, struct err *err,
         return db_fail(q, err, what);
     }
     return 0;
+}
+
+/* Forget a fresh batch's queue and key set. */
+static void fresh_reset(struct sq *q)
+{
+    xfree(q->pend);
+    xfree(q->seen);
+    q->pend = NULL;
+    q->seen = NULL;
+    q->pend_count = 0;
+    q->seen_cap = 0;
+    q->seen_count = 0;
+    buf_cleanup(&q->pend_text);
+    strmap_cleanup(&q->dims_ids);
 }
 
 /* ---- Caches ---------------------------------------------------------- */
@@ -347,6 +401,8 @@ static void sq_close(struct store *s)
     for (size_t i = 0; i < ST_COUNT; i++) {
         sqlite3_finalize(q->st[i]);
     }
+    sqlite3_finalize(q->multi);
+    fresh_reset(q);
     cache_drop(q);
     strmap_cleanup(&q->source_ids);
     sqlite3_close(q->db);
@@ -354,13 +410,23 @@ static void sq_close(struct store *s)
     xfree(q);
 }
 
+/* Process-wide settings, before SQLite initialises: no memory statistics
+ * (they take a global mutex on every allocation). */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_sqlite_open(const char *path, unsigned flags,
                                 struct err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
     struct sq *q;
     struct stat st;
     int oflags = SQLITE_OPEN_NOMUTEX;
 
+    pthread_once(&once, sqlite_setup);
     if (stat(path, &st) != 0 && !(flags & STORE_OPEN_CREATE)) {
         err_set(err, ERR_NOT_FOUND, "no store at %s; run 'ictdev init'", path);
         return NULL;
@@ -438,6 +504,7 @@ static void sq_rollback(struct store *s)
     q->tx = 0;
     q->cache_ok = false;
     strmap_cleanup(&q->source_ids);
+    fresh_reset(q);
 }
 
 static int need_tx(struct sq *q, struct err *err)
@@ -1011,6 +1078,173 @@ static int compare_current(struct sq *q, const struct obs *o, int64_t ind,
     return 0;
 }
 
+/* ---- Fresh batches: duplicate set and multi-row inserts ------------------ */
+
+/* Add key (!= 0) to the set; false if it was there. */
+static bool seen_add(struct sq *q, uint64_t key)
+{
+    size_t mask;
+    size_t i;
+
+    if (q->seen_count + 1 > q->seen_cap / 4 * 3) {
+        size_t old_cap = q->seen_cap;
+        uint64_t *old = q->seen;
+        q->seen_cap = old_cap ? old_cap * 2 : 1 << 16;
+        q->seen = xcalloc(q->seen_cap, sizeof(uint64_t));
+        q->seen_count = 0;
+        for (size_t k = 0; k < old_cap; k++) {
+            if (old[k]) {
+                seen_add(q, old[k]);
+            }
+        }
+        xfree(old);
+    }
+    mask = q->seen_cap - 1;
+    i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    while (q->seen[i] != 0) {
+        if (q->seen[i] == key) {
+            return false;
+        }
+        i = (i + 1) & mask;
+    }
+    q->seen[i] = key;
+    q->seen_count++;
+    return true;
+}
+
+/* The exact key of (area, ind, year, dims) as 64 bits, or 0 if an index
+ * is too large to pack (the batch then leaves the fresh path). */
+static uint64_t fresh_key(struct sq *q, size_t area, size_t ind, int year,
+                          const char *dims)
+{
+    size_t id = 0;
+    size_t len = strlen(dims);
+
+    if (len > 0 && !strmap_get(&q->dims_ids, dims, len, &id)) {
+        id = q->dims_ids.count + 1;
+        strmap_put(&q->dims_ids, dims, len, id);
+    }
+    if (area >= 0xFFFF || ind >= 0xFFFF || id >= 0xFFFFFF) {
+        return 0;
+    }
+    return ((uint64_t)(area + 1) << 48) | ((uint64_t)ind << 32) |
+           ((uint64_t)(year - YEAR_MIN) << 24) | (uint64_t)id;
+}
+
+static void bind_pend(sqlite3_stmt *st, int base, const struct sq *q,
+                      const struct pend_row *r)
+{
+    const char *text = q->pend_text.data;
+
+    sqlite3_bind_int64(st, base + 1, r->ind);
+    sqlite3_bind_int64(st, base + 2, r->area);
+    sqlite3_bind_int(st, base + 3, r->year);
+    sqlite3_bind_text(st, base + 4, text + r->dims_off, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, base + 5, q->batch_id);
+    sqlite3_bind_double(st, base + 6, r->value);
+    sqlite3_bind_int(st, base + 7, r->status);
+    if (r->src) {
+        sqlite3_bind_int64(st, base + 8, r->src);
+    } else {
+        sqlite3_bind_null(st, base + 8);
+    }
+    if (r->note_off != SIZE_MAX) {
+        sqlite3_bind_text(st, base + 9, text + r->note_off, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, base + 9);
+    }
+}
+
+static int prepare_multi(struct sq *q, struct err *err)
+{
+    struct buf sql;
+    int rc;
+
+    buf_init(&sql);
+    buf_puts(&sql, "INSERT INTO obs(indicator_id, area_id, year, dims,"
+                   " batch_id, value, status, source_id, note) VALUES ");
+    for (int i = 0; i < FLUSH_ROWS; i++) {
+        buf_puts(&sql, i ? ",(?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?)");
+    }
+    rc = sqlite3_prepare_v3(q->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT,
+                            &q->multi, NULL);
+    buf_cleanup(&sql);
+    if (rc != SQLITE_OK) {
+        return db_fail(q, err, "prepare");
+    }
+    return 0;
+}
+
+/* Insert the pending rows: full chunks through the multi-row statement,
+ * a partial one row by row. */
+static int pend_flush(struct sq *q, struct err *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (q->pend_count == FLUSH_ROWS) {
+        if (!q->multi && prepare_multi(q, err) != 0) {
+            return err->code;
+        }
+        sqlite3_reset(q->multi);
+        for (size_t i = 0; i < q->pend_count; i++) {
+            bind_pend(q->multi, (int)i * 9, q, &q->pend[i]);
+        }
+        rc = sqlite3_step(q->multi);
+        sqlite3_reset(q->multi);
+        if (rc != SQLITE_DONE) {
+            return db_fail(q, err, "writing observations");
+        }
+    } else {
+        for (size_t i = 0; i < q->pend_count; i++) {
+            st = stmt_hot(q, ST_OBS_PUT, err);
+            if (!st) {
+                return err->code;
+            }
+            bind_pend(st, 0, q, &q->pend[i]);
+            rc = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (rc != SQLITE_DONE) {
+                return db_fail(q, err, "writing an observation");
+            }
+        }
+    }
+    q->pend_count = 0;
+    buf_reset(&q->pend_text);
+    return 0;
+}
+
+/* Queue one new row of a fresh batch. */
+static int put_fresh(struct sq *q, const struct obs *o, size_t ind, size_t area,
+                     int64_t src, struct err *err)
+{
+    struct pend_row *r;
+
+    if (!q->pend) {
+        q->pend = xcalloc(FLUSH_ROWS, sizeof(*q->pend));
+    }
+    r = &q->pend[q->pend_count++];
+    r->ind = q->inds[ind].id;
+    r->area = q->areas[area].id;
+    r->src = src;
+    r->year = o->year;
+    r->status = (int)o->status;
+    r->value = o->value;
+    r->dims_off = q->pend_text.len;
+    buf_puts(&q->pend_text, o->dims ? o->dims : "");
+    buf_putc(&q->pend_text, '\0');
+    r->note_off = SIZE_MAX;
+    if (o->note && o->note[0]) {
+        r->note_off = q->pend_text.len;
+        buf_puts(&q->pend_text, o->note);
+        buf_putc(&q->pend_text, '\0');
+    }
+    if (q->pend_count == FLUSH_ROWS) {
+        return pend_flush(q, err);
+    }
+    return 0;
+}
+
 static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
                       struct err *err)
 {
@@ -1034,6 +1268,29 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
         source_id(q, o->source, &src, err) != 0) {
         return err->code;
     }
+    if (q->batch_fresh) {
+        uint64_t key = fresh_key(q, area, ind, o->year, dims);
+        if (key != 0) {
+            if (!seen_add(q, key)) {
+                return store_duplicate(o, err);
+            }
+            if (put_fresh(q, o, ind, area, src, err) != 0) {
+                return err->code;
+            }
+            q->batch_changed++;
+            if (out_changed) {
+                *out_changed = true;
+            }
+            return 0;
+        }
+        /* Too many codes to pack a key: continue with lookups, which see
+         * every row once the queue is written. */
+        if (pend_flush(q, err) != 0) {
+            return err->code;
+        }
+        fresh_reset(q);
+        q->batch_fresh = false;
+    }
     if (!q->batch_fresh &&
         compare_current(q, o, q->inds[ind].id, q->areas[area].id, src, &same,
                         err) != 0) {
@@ -1042,7 +1299,7 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     if (same) {
         return 0;
     }
-    st = stmt(q, ST_OBS_PUT, err);
+    st = stmt_hot(q, ST_OBS_PUT, err);
     if (!st) {
         return err->code;
     }
@@ -1055,6 +1312,8 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     sqlite3_bind_int(st, 7, (int)o->status);
     if (src) {
         sqlite3_bind_int64(st, 8, src);
+    } else {
+        sqlite3_bind_null(st, 8);
     }
     bind_text(st, 9, o->note);
     rc = sqlite3_step(st);
@@ -1085,6 +1344,11 @@ static int sq_batch_commit(struct store *s, int64_t *out_batch,
     if (q->tx != 2) {
         return err_set(err, ERR_CONFLICT, "no batch is open");
     }
+    if (q->pend_count > 0 && pend_flush(q, err) != 0) {
+        sq_rollback(s);
+        return err->code;
+    }
+    fresh_reset(q);
     if (q->batch_changed == 0) {
         /* Nothing appended: keep no batch (new sources go too). */
         sq_rollback(s);
