@@ -33,20 +33,24 @@ echo "postgresql test cluster: $uri"
 export ICTDEV_TEST_PG="$uri"
 log=$(mktemp)
 
-# Store unit tests, each on sqlite and postgresql.
+# Store unit tests on postgresql: test_store runs all its cases on
+# PostgreSQL (ICTDEV_TEST_STORE_BACKEND); test_store_backends runs each
+# scenario on both and compares.
 for b in build build-san; do
     for t in $b/tests/test_store*; do
         [ -x "$t" ] || continue
-        if "$t" >"$log" 2>&1; then st=0; else st=$?; fi
+        on="postgresql"
+        case $t in *test_store_backends) on="sqlite+postgresql" ;; esac
+        if ICTDEV_TEST_STORE_BACKEND=postgresql "$t" >"$log" 2>&1; then st=0; else st=$?; fi
         p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
         f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
         p=${p:-0}; f=${f:-0}
         if [ "$st" != 0 ] && [ "$f" = 0 ]; then f=1; fi
         pass=$((pass + p)); fail=$((fail + f))
         if [ "$f" != 0 ]; then
-            echo "FAIL unit $b/$(basename "$t") [sqlite+postgresql]"; cat "$log"
+            echo "FAIL unit $b/$(basename "$t") [$on]"; cat "$log"
         else
-            echo "ok   unit $b/$(basename "$t") ($p tests) [sqlite+postgresql]"
+            echo "ok   unit $b/$(basename "$t") ($p tests) [$on]"
         fi
     done
 done
