@@ -41,7 +41,7 @@
 /* Key of the advisory lock every writer takes: 'ICTD'. */
 #define WRITER_LOCK "SELECT pg_advisory_xact_lock(1229149252)"
 /* Flush the COPY buffer beyond this many bytes. */
-#define COPY_CHUNK (4u << 20)
+#define COPY_CHUNK (256u << 10)
 
 /* PostgreSQL's own statements (the dialects differ here). */
 #define PG_META_CREATE                                                         \
@@ -66,6 +66,15 @@
 #define PG_OBS_COPY                                                            \
     "COPY obs(indicator_id, area_id, year, dims, batch_id, value, status,"     \
     " source_id, note) FROM STDIN"
+/* A load into an empty obs table builds the key index once, after the
+ * rows are in (as pg_restore does), instead of row by row: the key is
+ * dropped at batch start (inside a savepoint: a role that may not alter
+ * the table simply keeps it) and added back before the first lookup or at
+ * commit; a rollback restores it. The column list is schema v1's key. */
+#define PG_KEY_DROP "ALTER TABLE obs DROP CONSTRAINT obs_pkey"
+#define PG_KEY_ADD                                                             \
+    "ALTER TABLE obs ADD CONSTRAINT obs_pkey"                                  \
+    " PRIMARY KEY(area_id, indicator_id, year, dims, batch_id)"
 /* The latest (or as-of) revision of every matching key in the order of
  * store_obs_query, streamed row by row. */
 #define PG_OBS_QUERY                                                           \
@@ -76,11 +85,11 @@
     " JOIN areas a ON a.id = o.area_id"                                        \
     " JOIN batches b ON b.id = o.batch_id"                                     \
     " LEFT JOIN sources s ON s.id = o.source_id"                               \
-    " WHERE (o.indicator_id = ANY($1::bigint[]) OR $1 IS NULL)"                \
-    " AND (o.area_id = ANY($2::bigint[]) OR $2 IS NULL)"                       \
+    " WHERE (o.indicator_id = ANY($1::integer[]) OR $1 IS NULL)"               \
+    " AND (o.area_id = ANY($2::integer[]) OR $2 IS NULL)"                      \
     " AND o.year BETWEEN $3 AND $4 AND o.batch_id <= $5"                       \
     " AND (o.dims = '' OR $6 = 0)"                                             \
-    " AND ($7::bigint IS NULL OR EXISTS (SELECT 1 FROM memberships m"          \
+    " AND ($7::integer IS NULL OR EXISTS (SELECT 1 FROM memberships m"         \
     " WHERE m.group_id = $7 AND m.economy_id = o.area_id"                      \
     " AND (m.from_year = 0 OR m.from_year <= o.year)"                          \
     " AND (m.to_year = 0 OR m.to_year >= o.year)))"                            \
@@ -194,6 +203,7 @@ struct pg {
     int64_t batch_id;
     int64_t batch_changed;
     bool batch_fresh;
+    bool key_dropped;   /* obs_pkey dropped for this fresh batch */
     struct buf copy;    /* COPY rows not yet sent */
     struct strmap seen; /* series (ind, area indices) this batch touched */
     bool series_ok;
@@ -204,7 +214,13 @@ struct pg {
     struct buf key;
     /* store_copy into this store. */
     size_t copy_cols;
+    /* The COPY being streamed: its statement and whether it is open. */
+    const char *copy_sql;
+    bool copy_open;
+    struct buf copy_stmt; /* store_copy's COPY statement */
 };
+
+static int copy_end(struct pg *p, struct err *err);
 
 static struct pg *pg_of(struct store *s)
 {
@@ -577,6 +593,21 @@ static void series_reset(struct pg *p)
     p->series_ok = false;
 }
 
+/* Abandon an open COPY (the transaction is rolled back next). */
+static void copy_abort(struct pg *p)
+{
+    PGresult *r;
+
+    if (!p->copy_open) {
+        return;
+    }
+    p->copy_open = false;
+    PQputCopyEnd(p->conn, "rolled back");
+    while ((r = PQgetResult(p->conn)) != NULL) {
+        PQclear(r);
+    }
+}
+
 static void batch_state_drop(struct pg *p)
 {
     series_reset(p);
@@ -590,9 +621,11 @@ static void pg_close(struct store *s)
     struct pg *p = pg_of(s);
 
     if (p->conn && p->tx != 0) {
+        copy_abort(p);
         exec_sql(p, "ROLLBACK", &(struct err){0});
     }
     batch_state_drop(p);
+    buf_cleanup(&p->copy_stmt);
     xfree(p->rows);
     buf_cleanup(&p->copy);
     buf_cleanup(&p->key);
@@ -668,10 +701,12 @@ static void pg_rollback(struct store *s)
     struct pg *p = pg_of(s);
 
     if (p->tx != 0) {
+        copy_abort(p);
         exec_sql(p, "ROLLBACK", &(struct err){0});
     }
     p->tx = 0;
     p->cache_ok = false;
+    p->key_dropped = false;
     batch_state_drop(p);
 }
 
@@ -1114,6 +1149,7 @@ static int pg_batch_begin(struct store *s, const struct store_batch_info *info,
     }
     p->tx = 2;
     batch_state_drop(p);
+    p->copy_sql = PG_OBS_COPY;
     r = run(p, PS_BATCH_LAST, NULL, err);
     if (!r) {
         goto fail;
@@ -1128,6 +1164,18 @@ static int pg_batch_begin(struct store *s, const struct store_batch_info *info,
     }
     p->batch_fresh = PQntuples(r) == 0;
     PQclear(r);
+    p->key_dropped = false;
+    if (p->batch_fresh) {
+        struct err ignored;
+        if (exec_sql(p, "SAVEPOINT key", err) != 0) {
+            goto fail;
+        }
+        if (exec_sql(p, PG_KEY_DROP, &ignored) == 0) {
+            p->key_dropped = true;
+        } else if (exec_sql(p, "ROLLBACK TO SAVEPOINT key", err) != 0) {
+            goto fail;
+        }
+    }
     p_int(&ps, t);
     p_int(&ps, (int64_t)info->kind);
     p_str(&ps, info->origin && info->origin[0] ? info->origin : "ictdev");
@@ -1164,6 +1212,9 @@ static int source_id(struct pg *p, const char *text, int64_t *out,
     if (strmap_get(&p->source_ids, text, len, &v)) {
         *out = (int64_t)v;
         return 0;
+    }
+    if (copy_end(p, err) != 0) {
+        return err->code;
     }
     p_str(&ps, text);
     r = run(p, PS_SOURCE_GET, &ps, err);
@@ -1215,34 +1266,64 @@ static void copy_text(struct buf *b, const char *s)
     buf_append(b, run_start, (size_t)(s - run_start));
 }
 
-/* Send the COPY buffer as one COPY command. */
-static int copy_send(struct pg *p, const char *sql, struct buf *b,
-                     struct err *err)
+/* COPY streaming. Rows are appended to p->copy; copy_flush starts the
+ * COPY command if needed and hands the buffer to libpq, so the server
+ * works on earlier rows while we parse later ones. No other statement can
+ * run while a COPY is open: copy_end closes it first (before a lookup). */
+static int copy_flush(struct pg *p, struct err *err)
 {
-    PGresult *r;
-    int rc = 0;
-
-    if (b->len == 0) {
+    if (p->copy.len == 0) {
         return 0;
     }
-    r = PQexec(p->conn, sql);
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        return res_fail(p, r, err, "starting COPY");
+    if (!p->copy_open) {
+        PGresult *r = PQexec(p->conn, p->copy_sql);
+        if (PQresultStatus(r) != PGRES_COPY_IN) {
+            return res_fail(p, r, err, "starting COPY");
+        }
+        PQclear(r);
+        p->copy_open = true;
     }
-    PQclear(r);
-    if (PQputCopyData(p->conn, b->data, (int)b->len) != 1 ||
-        PQputCopyEnd(p->conn, NULL) != 1) {
-        rc = pg_fail(p, err, "sending COPY data");
+    if (PQputCopyData(p->conn, p->copy.data, (int)p->copy.len) != 1) {
+        return pg_fail(p, err, "sending COPY data");
+    }
+    buf_reset(&p->copy);
+    return 0;
+}
+
+/* Send what is buffered and finish the open COPY, if any. */
+static int copy_end(struct pg *p, struct err *err)
+{
+    PGresult *r;
+    int rc = copy_flush(p, err);
+
+    if (!p->copy_open) {
+        return rc;
+    }
+    p->copy_open = false;
+    if (PQputCopyEnd(p->conn, rc == 0 ? NULL : "aborted") != 1 && rc == 0) {
+        rc = pg_fail(p, err, "ending COPY");
     }
     while ((r = PQgetResult(p->conn)) != NULL) {
         if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK) {
-            rc = res_fail(p, r, err, "writing observations");
+            rc = res_fail(p, r, err, "writing rows");
             continue;
         }
         PQclear(r);
     }
-    buf_reset(b);
     return rc;
+}
+
+/* Put the key index back if this batch dropped it. */
+static int key_restore(struct pg *p, struct err *err)
+{
+    if (!p->key_dropped) {
+        return 0;
+    }
+    if (copy_end(p, err) != 0 || exec_sql(p, PG_KEY_ADD, err) != 0) {
+        return err_prefix(err, "building the key of obs");
+    }
+    p->key_dropped = false;
+    return 0;
 }
 
 /* Make the series (ind, area) the current one: its current values as of
@@ -1262,7 +1343,7 @@ static int series_load(struct pg *p, size_t ind, size_t area, struct err *err)
     if (new_series && p->batch_fresh) {
         return 0;
     }
-    if (copy_send(p, PG_OBS_COPY, &p->copy, err) != 0) {
+    if (copy_end(p, err) != 0 || key_restore(p, err) != 0) {
         return err->code;
     }
     p_int(&ps, p->inds[ind].id);
@@ -1368,8 +1449,7 @@ static int pg_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     if (out_changed) {
         *out_changed = true;
     }
-    if (p->copy.len >= COPY_CHUNK &&
-        copy_send(p, PG_OBS_COPY, &p->copy, err) != 0) {
+    if (p->copy.len >= COPY_CHUNK && copy_flush(p, err) != 0) {
         return err->code;
     }
     return 0;
@@ -1393,7 +1473,7 @@ static int pg_batch_commit(struct store *s, int64_t *out_batch,
         pg_rollback(s);
         return 0;
     }
-    if (copy_send(p, PG_OBS_COPY, &p->copy, err) != 0) {
+    if (copy_end(p, err) != 0 || key_restore(p, err) != 0) {
         pg_rollback(s);
         return err->code;
     }
@@ -1450,7 +1530,9 @@ static int as_of_limit(struct pg *p, const struct store_obs_query *f,
     struct params ps = {0};
     PGresult *r;
 
-    *out = f->as_of_batch > 0 ? f->as_of_batch : INT64_MAX;
+    /* batch_id is a 32-bit integer on PostgreSQL. */
+    *out = f->as_of_batch > 0 && f->as_of_batch < INT_MAX ? f->as_of_batch
+                                                          : INT_MAX;
     if (f->as_of <= 0) {
         return 0;
     }
@@ -1831,9 +1913,10 @@ static int pg_copy_table_begin(struct store *s, size_t table, struct err *err)
     struct pg *p = pg_of(s);
 
     (void)err;
-    buf_reset(&p->sql);
-    buf_printf(&p->sql, "COPY %s(%s) FROM STDIN", store_sql_tables[table].name,
-               store_sql_tables[table].cols);
+    buf_reset(&p->copy_stmt);
+    buf_printf(&p->copy_stmt, "COPY %s(%s) FROM STDIN",
+               store_sql_tables[table].name, store_sql_tables[table].cols);
+    p->copy_sql = p->copy_stmt.data;
     buf_reset(&p->copy);
     p->copy_cols = strlen(store_sql_tables[table].types);
     return 0;
@@ -1856,10 +1939,7 @@ static int pg_copy_row(struct store *s, const char *const *cells, size_t n,
     }
     buf_putc(&p->copy, '\n');
     if (p->copy.len >= COPY_CHUNK) {
-        int rc = copy_send(p, p->sql.data, &p->copy, err);
-        if (rc != 0) {
-            return rc;
-        }
+        return copy_flush(p, err);
     }
     return 0;
 }
@@ -1868,7 +1948,7 @@ static int pg_copy_table_end(struct store *s, struct err *err)
 {
     struct pg *p = pg_of(s);
 
-    return copy_send(p, p->sql.data, &p->copy, err);
+    return copy_end(p, err);
 }
 
 static int pg_copy_commit(struct store *s, struct err *err)

@@ -22,9 +22,12 @@ extern const size_t store_sql_migration_count;
 enum store_sql_dialect { STORE_SQL_SQLITE, STORE_SQL_POSTGRESQL };
 
 /* Append sql in the dialect's spelling to out. For PostgreSQL: ?N becomes
- * $N; with ddl, INTEGER PRIMARY KEY becomes an identity column, INTEGER
- * BIGINT, REAL DOUBLE PRECISION, TEXT TEXT COLLATE "C" (byte order, as in
- * SQLite) and WITHOUT ROWID goes. SQLite's spelling is copied as is. */
+ * $N; with ddl, INTEGER PRIMARY KEY becomes an identity column, REAL
+ * DOUBLE PRECISION, TEXT TEXT COLLATE "C" (byte order, as in SQLite) and
+ * WITHOUT ROWID goes. INTEGER stays 32-bit on PostgreSQL (ids, years,
+ * codes: smaller rows and keys); columns that need 64 bits are spelled
+ * BIGINT, which SQLite reads as INTEGER. SQLite's spelling is copied as
+ * is. */
 void store_sql_render(const char *sql, enum store_sql_dialect d, int ddl,
                       struct buf *out);
 
