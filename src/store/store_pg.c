@@ -95,6 +95,13 @@
     " AND (m.to_year = 0 OR m.to_year >= o.year)))"                            \
     " ORDER BY i.code, a.is_group, a.code, o.year, o.dims, o.batch_id DESC"
 
+/* Changes when another connection adds an economy, group or indicator
+ * (codes are upserted, never deleted): a long-lived reader then reloads
+ * its code cache, as SQLite's PRAGMA data_version lets store_sqlite.c. */
+#define PG_CODES_VERSION                                                       \
+    "SELECT (SELECT count(*) FROM areas) * 1000003"                            \
+    " + (SELECT count(*) FROM indicators)"
+
 /* Statements prepared once per connection (name "ictdev_<id>"). */
 enum pst {
     PS_AREA_PUT_ECO,
@@ -111,6 +118,7 @@ enum pst {
     PS_SERIES_CURRENT,
     PS_OBS_HISTORY,
     PS_BATCH_ASOF,
+    PS_CODES_VERSION,
     PS_COUNT
 };
 
@@ -129,6 +137,7 @@ static const char *const pst_sql[PS_COUNT] = {
     [PS_SERIES_CURRENT] = PG_SERIES_CURRENT,
     [PS_OBS_HISTORY] = SQL_OBS_HISTORY,
     [PS_BATCH_ASOF] = SQL_BATCH_ASOF,
+    [PS_CODES_VERSION] = PG_CODES_VERSION,
 };
 
 /* Bound parameters of one statement, all sent as text. */
@@ -192,6 +201,7 @@ struct pg {
     bool prepared[PS_COUNT];
     struct buf sql; /* scratch for rendered SQL */
     bool cache_ok;
+    int64_t codes_version; /* PG_CODES_VERSION when the cache was filled */
     struct strmap ind_ids;
     struct strmap area_ids;
     struct pg_code *inds; /* sorted by code */
@@ -394,9 +404,29 @@ static int cache_fill(struct pg *p, const char *sql, struct pg_code **out,
     return 0;
 }
 
+static int codes_version(struct pg *p, int64_t *out, struct err *err)
+{
+    PGresult *r = run(p, PS_CODES_VERSION, NULL, err);
+
+    if (!r) {
+        return err_prefix(err, "reading codes");
+    }
+    *out = cell_i64(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
 static int cache_load(struct pg *p, struct err *err)
 {
-    if (p->cache_ok) {
+    int64_t version = 0;
+
+    if (p->cache_ok && p->tx != 0) {
+        return 0; /* our own transaction: only we change codes */
+    }
+    if (codes_version(p, &version, err) != 0) {
+        return err->code;
+    }
+    if (p->cache_ok && version == p->codes_version) {
         return 0;
     }
     cache_drop(p);
@@ -407,6 +437,7 @@ static int cache_load(struct pg *p, struct err *err)
         cache_drop(p);
         return err->code;
     }
+    p->codes_version = version;
     p->cache_ok = true;
     return 0;
 }
