@@ -29,7 +29,12 @@ if [ "${ICTDEV_TEST_DEPS:-0}" = 1 ]; then
     need_cmd Rscript r-base-core
     need_file /usr/lib/R/site-library/survey r-cran-survey
     need_file /usr/lib/R/site-library/data.table r-cran-data.table
+    need_file /usr/bin/time time
     need_cmd clang-format clang-format
+    need_cmd chromium chromium
+    need_cmd node nodejs
+    need_cmd npm npm
+    need_cmd python3 python3
     # tests/pg/run-suite.sh starts a throwaway PostgreSQL cluster (issue 6).
     need_file "$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1)" postgresql
     need_cmd psql postgresql-client

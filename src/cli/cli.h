@@ -35,8 +35,7 @@ int cli_fail(const struct err *err);
 
 /* Print "ictdev CMD: MESSAGE" for a usage problem and a hint to run
  * --help; returns EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-    PRINTF_LIKE(2, 3);
+int cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* Exit status for an error code. */
 int cli_exit_status(int code);
@@ -45,6 +44,7 @@ int cli_exit_status(int code);
 bool cli_wants_help(int argc, char **argv);
 
 /* The subcommands, one file each (cmd_NAME.c). */
+int cmd_survey(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_load(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_query(int argc, char **argv, struct cli_ctx *ctx);
@@ -54,6 +54,7 @@ int cmd_economies(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_groups(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_history(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_summary(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
 
 /* ictdev migrate (issue 6): copy an SQLite store into PostgreSQL. */
 int cmd_migrate(int argc, char **argv, struct cli_ctx *ctx);

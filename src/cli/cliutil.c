@@ -370,14 +370,10 @@ char *cli_data_dir(void)
         buf_init(&b);
         buf_printf(&b, "%s/../data", exe);
         if (has_reference(b.data)) {
-            char *real = realpath(b.data, NULL);
-            if (real) {
-                /* realpath allocates with malloc: copy into xmalloc memory
-                 * and release it with the allocator it came from. */
-                char *copy = xstrdup(real);
-                free(real);
+            char real[PATH_MAX];
+            if (realpath(b.data, real)) {
                 buf_cleanup(&b);
-                return copy;
+                return xstrdup(real);
             }
             return buf_detach(&b);
         }

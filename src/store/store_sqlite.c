@@ -50,6 +50,7 @@ enum stmt_id {
     ST_OBS_HISTORY,
     ST_BATCH_ASOF,
     ST_MEM_OF_GROUP,
+    ST_DATA_VERSION,
     ST_COUNT
 };
 
@@ -72,6 +73,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OBS_SERIES] = SQL_OBS_SERIES,
     [ST_OBS_HISTORY] = SQL_OBS_HISTORY,
     [ST_BATCH_ASOF] = SQL_BATCH_ASOF,
+    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_MEM_OF_GROUP] = SQL_MEM_OF_GROUP,
 };
 
@@ -89,6 +91,13 @@ struct pend_row {
     size_t note_off; /* into pend_text; SIZE_MAX = no note */
 };
 
+/* A set of non-zero 64-bit keys (open addressing, linear probing). */
+struct u64set {
+    uint64_t *slots; /* owned; cap entries, 0 = empty */
+    size_t cap;      /* power of two, or 0 */
+    size_t count;    /* <= cap * 3/4 */
+};
+
 /* A code known to the store, in the in-memory cache. */
 struct sq_code {
     int64_t id;
@@ -102,8 +111,10 @@ struct sq {
     bool readonly;
     int tx;                     /* 0 none, 1 plain transaction, 2 batch */
     sqlite3_stmt *st[ST_COUNT]; /* prepared on first use */
-    /* Code caches, loaded on demand and dropped after reference writes. */
+    /* Code caches, loaded on demand and dropped after reference writes,
+     * here or (data_version) by another connection. */
     bool cache_ok;
+    int64_t data_version;
     struct strmap ind_ids;  /* code → index into inds */
     struct strmap area_ids; /* code → index into areas */
     struct sq_code *inds;   /* sorted by code */
@@ -116,14 +127,20 @@ struct sq {
     int64_t batch_changed;
     bool batch_fresh; /* obs was empty at batch start: no lookups needed */
     /* Fresh batches: rows wait in pend and go in by FLUSH_ROWS per
-     * statement; keys seen are in `seen` to find duplicates at once. */
+     * statement. Duplicates: a key can only repeat within one series
+     * (economy, indicator). `cur` holds the (year, dims) keys of the
+     * current run of one series; `series` every series begun. A series
+     * seen before (a file not grouped by series) is checked against the
+     * table, after writing the queue. */
     struct pend_row *pend; /* owned, FLUSH_ROWS slots */
     size_t pend_count;
-    struct buf pend_text; /* dims and notes of pend, NUL-separated */
-    uint64_t *seen;       /* owned open-addressing set; 0 = empty slot */
-    size_t seen_cap;      /* power of two, or 0 */
-    size_t seen_count;
-    struct strmap dims_ids; /* dims key → small id, for seen */
+    struct buf pend_text;     /* dims and notes of pend, NUL-separated */
+    struct u64set series;     /* (area + 1) << 32 | indicator index */
+    struct u64set cur;        /* (year - YEAR_MIN + 1) << 32 | dims id */
+    size_t cur_area, cur_ind; /* the current series */
+    bool has_cur;
+    bool cur_revisit;       /* the current series was begun before */
+    struct strmap dims_ids; /* dims key → small id, for cur */
     sqlite3_stmt *multi;    /* FLUSH_ROWS-row INSERT, prepared on first use */
 };
 
@@ -208,17 +225,65 @@ static int step_done(struct sq *q, sqlite3_stmt *st, struct err *err,
     return 0;
 }
 
-/* Forget a fresh batch's queue and key set. */
+static void u64set_free(struct u64set *set)
+{
+    xfree(set->slots);
+    memset(set, 0, sizeof(*set));
+}
+
+/* Empty the set; a large one is freed so that emptying stays cheap. */
+static void u64set_clear(struct u64set *set)
+{
+    if (set->cap > 1024) {
+        u64set_free(set);
+    } else if (set->count > 0) {
+        memset(set->slots, 0, set->cap * sizeof(uint64_t));
+        set->count = 0;
+    }
+}
+
+/* Add key (!= 0); false if it was there. */
+static bool u64set_add(struct u64set *set, uint64_t key)
+{
+    size_t mask;
+    size_t i;
+
+    if (set->count + 1 > set->cap / 4 * 3) {
+        struct u64set bigger = {0};
+        bigger.cap = set->cap ? set->cap * 2 : 256;
+        bigger.slots = xcalloc(bigger.cap, sizeof(uint64_t));
+        for (size_t k = 0; k < set->cap; k++) {
+            if (set->slots[k]) {
+                u64set_add(&bigger, set->slots[k]);
+            }
+        }
+        xfree(set->slots);
+        *set = bigger;
+    }
+    mask = set->cap - 1;
+    i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 24) & mask;
+    while (set->slots[i] != 0) {
+        if (set->slots[i] == key) {
+            return false;
+        }
+        i = (i + 1) & mask;
+    }
+    set->slots[i] = key;
+    set->count++;
+    return true;
+}
+
+/* Forget a fresh batch's queue and key sets. */
 static void fresh_reset(struct sq *q)
 {
     xfree(q->pend);
-    xfree(q->seen);
     q->pend = NULL;
-    q->seen = NULL;
     q->pend_count = 0;
-    q->seen_cap = 0;
-    q->seen_count = 0;
     buf_cleanup(&q->pend_text);
+    u64set_free(&q->series);
+    u64set_free(&q->cur);
+    q->has_cur = false;
+    q->cur_revisit = false;
     strmap_cleanup(&q->dims_ids);
 }
 
@@ -272,12 +337,40 @@ static int cache_fill(struct sq *q, const char *sql, struct sq_code **out,
     return 0;
 }
 
+/* PRAGMA data_version: changes when another connection commits. */
+static int data_version(struct sq *q, int64_t *out, struct err *err)
+{
+    sqlite3_stmt *st = stmt(q, ST_DATA_VERSION, err);
+    int rc;
+
+    if (!st) {
+        return err->code;
+    }
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        return db_fail(q, err, "reading data_version");
+    }
+    return 0;
+}
+
 static int cache_load(struct sq *q, struct err *err)
 {
-    if (q->cache_ok) {
+    int64_t version = 0;
+
+    /* Inside our own transaction nobody else can have committed. */
+    if (q->cache_ok && q->tx != 0) {
+        return 0;
+    }
+    if (data_version(q, &version, err) != 0) {
+        return err->code;
+    }
+    if (q->cache_ok && version == q->data_version) {
         return 0;
     }
     cache_drop(q);
+    q->data_version = version;
     if (cache_fill(q, SQL_INDICATOR_CODES, &q->inds, &q->ind_count, &q->ind_ids,
                    err) != 0 ||
         cache_fill(q, SQL_AREA_CODES, &q->areas, &q->area_count, &q->area_ids,
@@ -451,7 +544,7 @@ struct store *store_sqlite_open(const char *path, unsigned flags,
          exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
                   err) != 0) ||
         exec_sql(q,
-                 "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                 "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;"
                  " PRAGMA foreign_keys=OFF",
                  err) != 0 ||
         check_schema(q, err) != 0) {
@@ -1080,57 +1173,6 @@ static int compare_current(struct sq *q, const struct obs *o, int64_t ind,
 
 /* ---- Fresh batches: duplicate set and multi-row inserts ------------------ */
 
-/* Add key (!= 0) to the set; false if it was there. */
-static bool seen_add(struct sq *q, uint64_t key)
-{
-    size_t mask;
-    size_t i;
-
-    if (q->seen_count + 1 > q->seen_cap / 4 * 3) {
-        size_t old_cap = q->seen_cap;
-        uint64_t *old = q->seen;
-        q->seen_cap = old_cap ? old_cap * 2 : 1 << 16;
-        q->seen = xcalloc(q->seen_cap, sizeof(uint64_t));
-        q->seen_count = 0;
-        for (size_t k = 0; k < old_cap; k++) {
-            if (old[k]) {
-                seen_add(q, old[k]);
-            }
-        }
-        xfree(old);
-    }
-    mask = q->seen_cap - 1;
-    i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
-    while (q->seen[i] != 0) {
-        if (q->seen[i] == key) {
-            return false;
-        }
-        i = (i + 1) & mask;
-    }
-    q->seen[i] = key;
-    q->seen_count++;
-    return true;
-}
-
-/* The exact key of (area, ind, year, dims) as 64 bits, or 0 if an index
- * is too large to pack (the batch then leaves the fresh path). */
-static uint64_t fresh_key(struct sq *q, size_t area, size_t ind, int year,
-                          const char *dims)
-{
-    size_t id = 0;
-    size_t len = strlen(dims);
-
-    if (len > 0 && !strmap_get(&q->dims_ids, dims, len, &id)) {
-        id = q->dims_ids.count + 1;
-        strmap_put(&q->dims_ids, dims, len, id);
-    }
-    if (area >= 0xFFFF || ind >= 0xFFFF || id >= 0xFFFFFF) {
-        return 0;
-    }
-    return ((uint64_t)(area + 1) << 48) | ((uint64_t)ind << 32) |
-           ((uint64_t)(year - YEAR_MIN) << 24) | (uint64_t)id;
-}
-
 static void bind_pend(sqlite3_stmt *st, int base, const struct sq *q,
                       const struct pend_row *r)
 {
@@ -1245,6 +1287,43 @@ static int put_fresh(struct sq *q, const struct obs *o, size_t ind, size_t area,
     return 0;
 }
 
+/* Duplicate check of a fresh batch (see struct sq). ERR_CONFLICT for a key
+ * this batch already has. */
+static int fresh_check(struct sq *q, const struct obs *o, size_t ind,
+                       size_t area, struct err *err)
+{
+    const char *dims = o->dims ? o->dims : "";
+    size_t len = strlen(dims);
+    size_t id = 0;
+    bool same;
+
+    if (!q->has_cur || area != q->cur_area || ind != q->cur_ind) {
+        q->has_cur = true;
+        q->cur_area = area;
+        q->cur_ind = ind;
+        u64set_clear(&q->cur);
+        q->cur_revisit =
+            !u64set_add(&q->series, ((uint64_t)(area + 1) << 32) | ind);
+        /* Earlier rows of a revisited series must be in the table. */
+        if (q->cur_revisit && pend_flush(q, err) != 0) {
+            return err->code;
+        }
+    }
+    if (len > 0 && !strmap_get(&q->dims_ids, dims, len, &id)) {
+        id = q->dims_ids.count + 1;
+        strmap_put(&q->dims_ids, dims, len, id);
+    }
+    if (!u64set_add(&q->cur, ((uint64_t)(o->year - YEAR_MIN + 1) << 32) | id)) {
+        return store_duplicate(o, err);
+    }
+    if (q->cur_revisit) {
+        /* Any row in the table is this batch's: the table was empty. */
+        return compare_current(q, o, q->inds[ind].id, q->areas[area].id, 0,
+                               &same, err);
+    }
+    return 0;
+}
+
 static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
                       struct err *err)
 {
@@ -1269,27 +1348,15 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
         return err->code;
     }
     if (q->batch_fresh) {
-        uint64_t key = fresh_key(q, area, ind, o->year, dims);
-        if (key != 0) {
-            if (!seen_add(q, key)) {
-                return store_duplicate(o, err);
-            }
-            if (put_fresh(q, o, ind, area, src, err) != 0) {
-                return err->code;
-            }
-            q->batch_changed++;
-            if (out_changed) {
-                *out_changed = true;
-            }
-            return 0;
-        }
-        /* Too many codes to pack a key: continue with lookups, which see
-         * every row once the queue is written. */
-        if (pend_flush(q, err) != 0) {
+        if (fresh_check(q, o, ind, area, err) != 0 ||
+            put_fresh(q, o, ind, area, src, err) != 0) {
             return err->code;
         }
-        fresh_reset(q);
-        q->batch_fresh = false;
+        q->batch_changed++;
+        if (out_changed) {
+            *out_changed = true;
+        }
+        return 0;
     }
     if (!q->batch_fresh &&
         compare_current(q, o, q->inds[ind].id, q->areas[area].id, src, &same,

@@ -252,9 +252,22 @@ static void test_duplicates_fresh_and_not(void **state)
     struct collect c;
     struct store_obs_query q = {0};
 
-    /* Fresh store: the key set finds the duplicate. */
+    /* Fresh store: the key set of the current series finds it. */
     begin(f->s, 10);
     assert_ok(store_obs_put(f->s, &o, NULL, &err), &err);
+    assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_CONFLICT);
+    store_batch_rollback(f->s);
+    assert_string_equal(run(f->s, &q, &c), "");
+    /* A series begun again later: the table finds it, and a new key of
+     * that series is fine. */
+    begin(f->s, 10);
+    put(f->s, "pop", "KEN", 2000, "", 1, true);
+    put(f->s, "pop", "KEN", 2001, "", 1, true);
+    put(f->s, "pop", "USA", 2000, "", 1, true);
+    put(f->s, "pop", "KEN", 2002, "", 1, true);
+    put(f->s, "i99H", "KEN", 2000, "", 1, true);
+    put(f->s, "i99H", "KEN", 2000, "sex=F", 1, true);
+    put(f->s, "pop", "KEN", 2003, "", 1, true);
     assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_CONFLICT);
     store_batch_rollback(f->s);
     assert_string_equal(run(f->s, &q, &c), "");
@@ -364,6 +377,29 @@ static void test_catalogue_search(void **state)
                      ERR_NOT_FOUND);
 }
 
+static void test_other_connection_sees_new_codes(void **state)
+{
+    struct fixture *f = *state;
+    struct err err = {0};
+    struct collect c;
+    struct store *other = store_open(f->path, 0, &err);
+    const char *ind[] = {"i4213tfbb"};
+    struct store_obs_query q = {.indicators = ind, .indicator_count = 1};
+    struct indicator i3 = {.code = "i4213tfbb", .name = "Fixed broadband"};
+
+    assert_non_null(other);
+    /* f->s has its code cache loaded; another connection adds a code. */
+    run(f->s, &(struct store_obs_query){0}, &c);
+    assert_ok(store_begin(other, &err), &err);
+    assert_ok(store_indicator_put(other, &i3, &err), &err);
+    assert_ok(store_commit(other, &err), &err);
+    begin(other, 10);
+    put(other, "i4213tfbb", "KEN", 2020, "", 7, true);
+    commit(other);
+    store_close(other);
+    assert_string_equal(run(f->s, &q, &c), "KEN i4213tfbb 2020  7 1;");
+}
+
 static void test_schema_versions(void **state)
 {
     struct fixture *f = *state;
@@ -408,6 +444,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unknown_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_catalogue_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_connection_sees_new_codes,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_versions, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
