@@ -16,5 +16,13 @@
 #define MAX_JSON_DEPTH     64            /* nesting of a JSON document */
 #define YEAR_MIN           1900          /* earliest year accepted */
 #define YEAR_MAX           2100          /* latest year accepted */
+#define MAX_XLSX_FILE      (16 << 20)    /* bytes of one uploaded .xlsx */
+#define MAX_XLSX_UNZIPPED  (128 << 20)   /* bytes of all its parts, inflated */
+#define MAX_XLSX_RATIO     200           /* inflated/compressed, parts > 1 MiB */
+#define MAX_XLSX_ENTRIES   1000          /* parts (zip entries) in one .xlsx */
+#define MAX_XLSX_SHEETS    64            /* sheets in one workbook */
+#define MAX_XLSX_CELLS     1000000       /* non-empty cells in one workbook */
+#define MAX_XLSX_TEXT      32767         /* bytes of one cell's text (Excel) */
+#define MAX_UPLOAD_VALUES  100000        /* values in one submission */
 
 #endif
