@@ -3,7 +3,7 @@
 # loads the bundled data and starts the main job. See README.md.
 
 CC      ?= cc
-PKGS    := sqlite3 jansson xlsxwriter libzip libxml-2.0 libsodium
+PKGS    := sqlite3 jansson libmicrohttpd zlib xlsxwriter libzip libxml-2.0 libsodium
 TPKGS   := cmocka
 WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wconversion \

@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
     {"version", "print the version", cmd_version},
     {"survey", "estimates with standard errors from survey microdata",
      cmd_survey},
+    {"serve", "serve the HTTP API and web portal", cmd_serve},
 };
 
 static void print_help(FILE *out)
