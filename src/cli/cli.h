@@ -56,5 +56,15 @@ int cmd_economies(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_groups(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_history(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_summary(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_user(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_token(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_questionnaire(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_submit(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_submission(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_submissions(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_audit(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_rules(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_backup(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_restore(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

@@ -65,6 +65,62 @@ static const char *const migrations[] = {
     " note TEXT,"
     " PRIMARY KEY(indicator_id, area_id, year, dims, batch_id))"
     " WITHOUT ROWID;",
+    /* 2: data collection (store/collect_store.c): users, API tokens and
+     * sessions (hashes only), uploaded files by SHA-256, submissions with
+     * their values, rule results and review comments, the rules, and the
+     * audit log. Submissions and the audit log are never deleted; the
+     * audit log is never updated either (triggers). */
+    "CREATE TABLE users("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+    " economies TEXT NOT NULL, password TEXT, disabled INTEGER NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE tokens("
+    " id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),"
+    " hash TEXT NOT NULL UNIQUE, label TEXT NOT NULL,"
+    " created INTEGER NOT NULL, revoked INTEGER);"
+    "CREATE TABLE sessions("
+    " hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL, address TEXT)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE files("
+    " sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE submissions("
+    " id INTEGER PRIMARY KEY, economy TEXT NOT NULL, year INTEGER NOT NULL,"
+    " state TEXT NOT NULL, sha256 TEXT NOT NULL REFERENCES files(sha256),"
+    " file_name TEXT NOT NULL, format TEXT NOT NULL,"
+    " created_by TEXT NOT NULL, created INTEGER NOT NULL,"
+    " address TEXT NOT NULL, updated INTEGER NOT NULL,"
+    " replaces INTEGER NOT NULL, batch_id INTEGER NOT NULL,"
+    " errors INTEGER NOT NULL, warnings INTEGER NOT NULL);"
+    "CREATE INDEX submissions_state ON submissions(state, economy);"
+    "CREATE TABLE submission_values("
+    " submission_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " indicator TEXT NOT NULL, dims TEXT NOT NULL, year INTEGER NOT NULL,"
+    " value REAL NOT NULL, status TEXT NOT NULL, comment TEXT NOT NULL,"
+    " cell TEXT NOT NULL, PRIMARY KEY(submission_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE submission_results("
+    " submission_id INTEGER NOT NULL, rule_id TEXT NOT NULL,"
+    " severity TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL,"
+    " PRIMARY KEY(submission_id, rule_id)) WITHOUT ROWID;"
+    "CREATE TABLE review_comments("
+    " id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL,"
+    " cell TEXT NOT NULL, author TEXT NOT NULL, time INTEGER NOT NULL,"
+    " text TEXT NOT NULL);"
+    "CREATE TABLE rules("
+    " id TEXT PRIMARY KEY, severity TEXT NOT NULL, kind TEXT NOT NULL,"
+    " indicators TEXT NOT NULL, expression TEXT NOT NULL,"
+    " message TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE audit("
+    " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL,"
+    " address TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,"
+    " before TEXT NOT NULL, after TEXT NOT NULL);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions"
+    " BEGIN SELECT RAISE(ABORT, 'submissions are never deleted'); END;",
 };
 
 enum stmt_id {
@@ -1844,3 +1900,12 @@ static const struct store_ops sqlite_ops = {
     .last_revision = sq_last_revision,
     .counts = sq_counts,
 };
+
+/* For store-side modules that keep their own tables (plan_store.c). */
+struct sqlite3 *store_sqlite_handle(struct store *s)
+{
+    if (s == NULL || s->ops != &sqlite_ops) {
+        return NULL;
+    }
+    return sq_of(s)->db;
+}
