@@ -575,7 +575,8 @@ int cmd_submit(int argc, char **argv, struct cli_ctx *ctx)
         return status;
     }
     up.data = data;
-    up.name = file;
+    /* Cells are named after the file name, not the local path. */
+    up.name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
     up.economy = econ;
     up.year = (int)year;
     if (collect_upload(&e.c, &e.who, &up, &id, &rep, &err) != 0) {
@@ -619,8 +620,9 @@ static int collect_notes(int argc, char **argv, struct review_note *notes,
         eq = strchr(owned[*count], '=');
         notes[*count].cell = "";
         notes[*count].text = owned[*count];
+        /* "CELL=TEXT" when the part before '=' has no space. */
         if (eq != NULL && eq != owned[*count] &&
-            strchr(owned[*count], ' ') > eq) {
+            memchr(owned[*count], ' ', (size_t)(eq - owned[*count])) == NULL) {
             *eq = '\0';
             notes[*count].cell = owned[*count];
             notes[*count].text = eq + 1;
