@@ -254,9 +254,29 @@ int cmd_user(int argc, char **argv, struct cli_ctx *ctx)
 
 static const char token_help[] =
     "Usage: ictdev token create NAME [--label TEXT]\n"
+    "       ictdev token revoke NAME\n"
     "Create an API token for user NAME and print it once. Only its SHA-256\n"
     "is kept: a lost token cannot be shown again; create a new one.\n"
     "Use it as 'Authorization: Bearer TOKEN'.\n";
+
+static int token_revoke(const char *name, struct cli_ctx *ctx)
+{
+    struct env e;
+    struct err err;
+    int64_t n = 0;
+    int status = env_open(&e, ctx, NULL);
+
+    if (status != 0) {
+        return status;
+    }
+    if (collect_token_revoke(&e.c, &e.who, name, &n, &err) != 0) {
+        status = cli_fail(&err);
+    } else {
+        printf("user %s: %lld token(s) revoked\n", name, (long long)n);
+    }
+    env_close(&e);
+    return status;
+}
 
 int cmd_token(int argc, char **argv, struct cli_ctx *ctx)
 {
@@ -267,6 +287,9 @@ int cmd_token(int argc, char **argv, struct cli_ctx *ctx)
     struct err err;
     int status;
 
+    if (argc == 3 && strcmp(argv[1], "revoke") == 0) {
+        return token_revoke(argv[2], ctx);
+    }
     if (cli_wants_help(argc, argv) || argc < 3 ||
         strcmp(argv[1], "create") != 0) {
         fputs(token_help, cli_wants_help(argc, argv) ? stdout : stderr);
@@ -599,7 +622,7 @@ static const char submission_help[] =
     "       ictdev submission approve ID\n"
     "       ictdev submission return ID --comment [CELL=]TEXT...\n"
     "       ictdev submission comment ID CELL TEXT\n"
-    "       ictdev submissions [--state STATE]\n"
+    "       ictdev submissions [--state STATE] [--region GROUP]\n"
     "Every action takes --as USER to act as that user (default: the\n"
     "operator, an admin). States: draft, submitted, returned, resubmitted,\n"
     "approved. Approval writes the values as observations (one batch).\n";
@@ -705,6 +728,7 @@ int cmd_submissions(int argc, char **argv, struct cli_ctx *ctx)
 {
     const char *as = take_as(&argc, argv);
     const char *state = NULL;
+    const char *region = NULL;
     struct buf out;
     struct env e;
     struct err err;
@@ -716,6 +740,9 @@ int cmd_submissions(int argc, char **argv, struct cli_ctx *ctx)
     }
     for (int i = 1; i < argc; i++) {
         int r = cli_opt_value(argc, argv, &i, "--state", &state, "submissions");
+        r = r ? r
+              : cli_opt_value(argc, argv, &i, "--region", &region,
+                              "submissions");
         if (r <= 0) {
             return r < 0 ? EXIT_USAGE
                          : cli_usage_error("submissions", "unexpected '%s'",
@@ -727,7 +754,7 @@ int cmd_submissions(int argc, char **argv, struct cli_ctx *ctx)
         return status;
     }
     buf_init(&out);
-    if (collect_list_json(&e.c, &e.who, state, &out, &err) != 0) {
+    if (collect_list_json(&e.c, &e.who, state, region, &out, &err) != 0) {
         status = cli_fail(&err);
     } else {
         printf("%s\n", buf_cstr(&out));

@@ -381,7 +381,8 @@ static void route_submissions(struct collect *c, const struct principal *who,
 
     if (rq->nseg == 1) {
         if (get) {
-            if (collect_list_json(c, who, rq->state, &rs->body, &err) != 0) {
+            if (collect_list_json(c, who, rq->state, rq->region, &rs->body,
+                                  &err) != 0) {
                 fail(rs, &err);
                 return;
             }

@@ -8,7 +8,8 @@
  * Routes (under /api/v1):
  *   POST /login                    {"user","password"} -> session cookie
  *   POST /logout
- *   GET  /submissions[?state=S]    list (what the caller may read)
+ *   GET  /submissions[?state=S][&region=G]
+ *                                  the queue (what the caller may read)
  *   POST /submissions[?economy=&year=&replaces=&name=]
  *                                  body: text/csv (long CSV or SDMX-CSV)
  *                                  or an .xlsx; 201 {id, state, rules}
@@ -36,6 +37,7 @@ struct api_request {
     const char *const *segs; /* path segments after /api/v1 */
     size_t nseg;
     const char *state;         /* ?state= or NULL */
+    const char *region;        /* ?region= (a group code) or NULL */
     const char *economy;       /* ?economy= or NULL */
     const char *year;          /* ?year= or NULL */
     const char *replaces;      /* ?replaces= or NULL */

@@ -412,6 +412,46 @@ int collect_token_create(struct collect *c, const struct principal *who,
     return collect_in_tx(c, token_tx, &a, err);
 }
 
+struct token_revoke {
+    const struct principal *who;
+    const char *name;
+    int64_t count;
+};
+
+static int revoke_tx(struct collect *c, void *arg, struct err *err)
+{
+    struct token_revoke *a = arg;
+    struct user_copy u;
+    char object[96];
+    char after[64];
+
+    if (cs_user_get(c->store, a->name, copy_user, &u, err) != 0 ||
+        cs_token_revoke_all(c->store, u.id, c->now, &a->count, err) != 0) {
+        return err->code;
+    }
+    snprintf(object, sizeof(object), "user:%s", a->name);
+    snprintf(after, sizeof(after), "{\"revoked\":%lld}", (long long)a->count);
+    return collect_audit(c, a->who, "token.revoke", object, "", after, err);
+}
+
+int collect_token_revoke(struct collect *c, const struct principal *who,
+                         const char *name, int64_t *out_count, struct err *err)
+{
+    struct token_revoke a = {who, name, 0};
+
+    if (who->role != ROLE_ADMIN && strcmp(who->name, name) != 0) {
+        return err_set(err, ERR_FORBIDDEN,
+                       "only admins may revoke others' tokens");
+    }
+    if (collect_in_tx(c, revoke_tx, &a, err) != 0) {
+        return err->code;
+    }
+    if (out_count != NULL) {
+        *out_count = a.count;
+    }
+    return 0;
+}
+
 static void fill_principal(const struct user_copy *u, const char *address,
                            struct principal *out)
 {

@@ -88,6 +88,12 @@ int collect_token_create(struct collect *c, const struct principal *who,
                          char out[AUTH_TOKEN_MAX],
                          struct err *err) WARN_UNUSED_RESULT;
 
+/* Revoke every token of user name. Admins for anyone; a user for itself.
+ * *out_count (may be NULL) gets how many were revoked. */
+int collect_token_revoke(struct collect *c, const struct principal *who,
+                         const char *name, int64_t *out_count,
+                         struct err *err) WARN_UNUSED_RESULT;
+
 /* The principal of a bearer token. ERR_AUTH when unknown, revoked or its
  * user disabled. */
 int collect_auth_token(struct collect *c, const char *token,
@@ -184,10 +190,12 @@ int collect_submission_json(struct collect *c, const struct principal *who,
                             int64_t id, struct buf *out,
                             struct err *err) WARN_UNUSED_RESULT;
 
-/* Append a JSON array of the submissions who may read, optionally only
- * in state (NULL = all). */
+/* Append a JSON array of the submissions who may read, newest first,
+ * optionally only in state and only for economies that are members of the
+ * group region (e.g. "AFR"; NULL = all). Each has its economy's ITU
+ * region. ERR_NOT_FOUND for an unknown region. */
 int collect_list_json(struct collect *c, const struct principal *who,
-                      const char *state, struct buf *out,
+                      const char *state, const char *region, struct buf *out,
                       struct err *err) WARN_UNUSED_RESULT;
 
 /* Append the rule report as JSON (only failed and not-applicable rules

@@ -149,33 +149,28 @@ static int match_obs(void *ctx, const struct obs *o, struct err *err)
     return 0;
 }
 
-static int rule_value(void *ctx, const char *indicator, const char *dims,
-                      int year, double *out, char *where, size_t cap,
-                      struct err *err)
+/* The current stored value of (indicator, economy, year, dims), NaN when
+ * there is none or the indicator is not in the catalogue. */
+static int stored_value(struct collect *c, const char *economy,
+                        const char *indicator, const char *dims, int year,
+                        double *out, struct err *err)
 {
-    struct lookup_ctx *lc = ctx;
-    const struct value *v = values_find(lc->v, indicator, dims, year);
     struct store_obs_query q;
     struct first_obs f = {.dims = dims};
     struct err qerr;
 
     *out = NAN;
-    if (v != NULL) {
-        *out = v->value;
-        snprintf(where, cap, "%s", v->where);
-        return 0;
-    }
     if (year < YEAR_MIN || year > YEAR_MAX) {
         return 0;
     }
     memset(&q, 0, sizeof(q));
     q.indicators = &indicator;
     q.indicator_count = 1;
-    q.economies = &lc->economy;
+    q.economies = &economy;
     q.economy_count = 1;
     q.year_from = year;
     q.year_to = year;
-    if (store_obs_query(lc->c->store, &q, match_obs, &f, &qerr) != 0) {
+    if (store_obs_query(c->store, &q, match_obs, &f, &qerr) != 0) {
         if (qerr.code == ERR_NOT_FOUND) {
             return 0; /* an indicator the catalogue lacks: missing */
         }
@@ -184,6 +179,27 @@ static int rule_value(void *ctx, const char *indicator, const char *dims,
     }
     if (f.found) {
         *out = f.value;
+    }
+    return 0;
+}
+
+static int rule_value(void *ctx, const char *indicator, const char *dims,
+                      int year, double *out, char *where, size_t cap,
+                      struct err *err)
+{
+    struct lookup_ctx *lc = ctx;
+    const struct value *v = values_find(lc->v, indicator, dims, year);
+
+    if (v != NULL) {
+        *out = v->value;
+        snprintf(where, cap, "%s", v->where);
+        return 0;
+    }
+    if (stored_value(lc->c, lc->economy, indicator, dims, year, out, err) !=
+        0) {
+        return err->code;
+    }
+    if (!isnan(*out)) {
         snprintf(where, cap, "store");
     }
     return 0;
@@ -755,14 +771,33 @@ static int sub_to_array(void *ctx, const struct cs_submission *x,
     return 0;
 }
 
+struct value_json {
+    json_t *arr;
+    struct collect *c;
+    const char *economy;
+};
+
+/* Each value with last year's stored value and the value now published
+ * for the same year, so that a reviewer compares at a glance. */
 static int value_to_json(void *ctx, const struct cs_value *v, struct err *err)
 {
-    (void)err;
-    json_array_append_new(ctx, json_pack("{s:s, s:s, s:s, s:i, s:f, s:s, s:s}",
-                                         "cell", v->cell, "indicator",
-                                         v->indicator, "dims", v->dims, "year",
-                                         v->year, "value", v->value, "status",
-                                         v->status, "comment", v->comment));
+    struct value_json *vj = ctx;
+    double prev;
+    double cur;
+
+    if (stored_value(vj->c, vj->economy, v->indicator, v->dims, v->year - 1,
+                     &prev, err) != 0 ||
+        stored_value(vj->c, vj->economy, v->indicator, v->dims, v->year, &cur,
+                     err) != 0) {
+        return err->code;
+    }
+    json_array_append_new(
+        vj->arr,
+        json_pack("{s:s, s:s, s:s, s:i, s:f, s:s, s:s, s:o, s:o}", "cell",
+                  v->cell, "indicator", v->indicator, "dims", v->dims, "year",
+                  v->year, "value", v->value, "status", v->status, "comment",
+                  v->comment, "last_year", num_or_null(prev), "published",
+                  num_or_null(cur)));
     return 0;
 }
 
@@ -801,12 +836,16 @@ int collect_submission_json(struct collect *c, const struct principal *who,
     json_t *vals = json_array();
     json_t *res = json_array();
     json_t *notes = json_array();
+    struct value_json vj;
     int rc;
 
     rc = load_sub(c, who, ACT_READ, id, &s, err);
     j = json_object();
     rc = rc ? rc : cs_submission_get(c->store, id, sub_to_json, j, err);
-    rc = rc ? rc : cs_value_list(c->store, id, value_to_json, vals, err);
+    vj.arr = vals;
+    vj.c = c;
+    vj.economy = s.economy;
+    rc = rc ? rc : cs_value_list(c->store, id, value_to_json, &vj, err);
     rc = rc ? rc : cs_result_list(c->store, id, result_to_json, res, err);
     rc = rc ? rc : cs_comment_list(c->store, id, comment_to_json, notes, err);
     json_object_set_new(j, "values", vals);
@@ -820,11 +859,84 @@ int collect_submission_json(struct collect *c, const struct principal *who,
     return rc;
 }
 
+static int itu_region_of(void *ctx, const struct economy *e, struct err *err)
+{
+    (void)err;
+    snprintf(ctx, 16, "%s", e->itu_region);
+    return 0;
+}
+
+static bool list_has(const char *list, const char *code)
+{
+    size_t n = strlen(code);
+
+    while (*list != '\0') {
+        size_t len = strcspn(list, ",");
+        if (len == n && strncmp(list, code, n) == 0) {
+            return true;
+        }
+        list += len;
+        if (*list == ',') {
+            list++;
+        }
+    }
+    return false;
+}
+
+/* Keep only the submissions whose economy is in the list "A,B,C". */
+static int filter_members(json_t *a, const char *list)
+{
+    size_t i = 0;
+
+    while (i < json_array_size(a)) {
+        const char *e =
+            json_string_value(json_object_get(json_array_get(a, i), "economy"));
+        if (e != NULL && list_has(list, e)) {
+            i++;
+        } else {
+            json_array_remove(a, i);
+        }
+    }
+    return 0;
+}
+
+static int add_member(void *ctx, const struct membership *m, struct err *err)
+{
+    struct buf *b = ctx;
+    (void)err;
+    buf_printf(b, "%s%s", b->len ? "," : "", m->economy);
+    return 0;
+}
+
+/* Add each submission's ITU region (for the analysts' queue). */
+static int add_regions(struct collect *c, json_t *a, struct err *err)
+{
+    size_t i;
+    json_t *x;
+
+    json_array_foreach(a, i, x)
+    {
+        char region[16] = "";
+        const char *econ = json_string_value(json_object_get(x, "economy"));
+        if (econ != NULL &&
+            store_economy_get(c->store, econ, itu_region_of, region, err) !=
+                0 &&
+            err->code != ERR_NOT_FOUND) {
+            return err->code;
+        }
+        json_object_set_new(x, "region", json_string(region));
+    }
+    return 0;
+}
+
 int collect_list_json(struct collect *c, const struct principal *who,
-                      const char *state, struct buf *out, struct err *err)
+                      const char *state, const char *region, struct buf *out,
+                      struct err *err)
 {
     json_t *a;
+    struct buf members;
     const char *econ = who->role == ROLE_FOCAL ? who->economies : "";
+    int rc = 0;
 
     if (collect_authorize(who, ACT_READ, NULL, err) != 0) {
         return err->code;
@@ -832,8 +944,23 @@ int collect_list_json(struct collect *c, const struct principal *who,
     if (who->role == ROLE_FOCAL && econ[0] == '\0') {
         econ = "-"; /* a focal point without economies sees nothing */
     }
+    buf_init(&members);
+    if (region != NULL && region[0] != '\0') {
+        rc =
+            store_group_members(c->store, region, 0, add_member, &members, err);
+        if (rc == 0 && members.len == 0) {
+            buf_puts(&members, "-");
+        }
+    }
     a = json_array();
-    if (cs_submission_list(c->store, state, econ, sub_to_array, a, err) != 0) {
+    rc = rc ? rc
+            : cs_submission_list(c->store, state, econ, sub_to_array, a, err);
+    if (rc == 0 && members.len > 0) {
+        rc = filter_members(a, buf_cstr(&members));
+    }
+    rc = rc ? rc : add_regions(c, a, err);
+    buf_cleanup(&members);
+    if (rc != 0) {
         json_decref(a);
         return err->code;
     }
