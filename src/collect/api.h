@@ -65,6 +65,15 @@ struct api_response {
 void api_handle(struct collect *c, struct auth_throttle *throttle,
                 const struct api_request *rq, struct api_response *rs);
 
+/* The OpenAPI 3.1 paths and components of this API as JSON text
+ * ({"paths":{...},"components":{...}}). Static storage. */
+const char *api_openapi_fragment(void);
+
+/* Append to out the OpenAPI document doc (JSON text, borrowed) with this
+ * API's paths and components added. ERR_INTERNAL if doc does not parse. */
+int api_openapi_merge(const char *doc, struct buf *out,
+                      struct err *err) WARN_UNUSED_RESULT;
+
 /* The HTTP status for an error code (401, 403, 400, 404, 409, 413, 500). */
 int api_status_for(int code);
 

@@ -494,6 +494,26 @@ static void test_bad_requests(void **state)
     buf_cleanup(&rs.body);
 }
 
+static void test_openapi(void **state)
+{
+    struct buf out;
+    struct err err;
+    (void)state;
+
+    buf_init(&out);
+    assert_ok(api_openapi_merge("{\"openapi\":\"3.1.0\",\"paths\":{\"/a\":{}},"
+                                "\"components\":{\"schemas\":{\"X\":{}}}}",
+                                &out, &err),
+              &err);
+    assert_non_null(strstr(buf_cstr(&out), "\"/a\":{}"));
+    assert_non_null(
+        strstr(buf_cstr(&out), "\"/api/v1/submissions/{id}/approve\""));
+    assert_non_null(strstr(buf_cstr(&out), "\"X\":{}"));
+    assert_non_null(strstr(buf_cstr(&out), "\"bearerAuth\""));
+    assert_int_equal(api_openapi_merge("not json", &out, &err), ERR_INTERNAL);
+    buf_cleanup(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_login_session_csrf),
         cmocka_unit_test(test_login_throttle),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_openapi),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
