@@ -3,7 +3,9 @@
 # loads the bundled data and starts the main job. See README.md.
 
 CC      ?= cc
-PKGS    := sqlite3 jansson libmicrohttpd zlib xlsxwriter libzip libxml-2.0 libsodium
+PKGS    := sqlite3 jansson libmicrohttpd zlib
+PKGS    += libsodium
+PKGS    += xlsxwriter libzip libxml-2.0
 TPKGS   := cmocka
 WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wconversion \

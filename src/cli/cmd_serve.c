@@ -1,5 +1,6 @@
 /* ictdev serve: the HTTP API and portal over the store until SIGINT or
  * SIGTERM. */
+#include <arpa/inet.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -101,6 +102,13 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
             return cli_usage_error("serve", "unknown option '%s'", a);
         }
         i++;
+    }
+    {
+        struct in_addr a4;
+        if (inet_pton(AF_INET, cfg.bind, &a4) != 1) {
+            return cli_usage_error("serve", "--bind '%s': not an IPv4 address",
+                                   cfg.bind);
+        }
     }
     app = app_new(ctx->db, find_geo(geo, geobuf, sizeof(geobuf)), &err);
     if (app == NULL) {

@@ -35,8 +35,7 @@ static const struct cli_command commands[] = {
     {"questionnaire", "write an economy's questionnaire (.xlsx)",
      cmd_questionnaire},
     {"submit", "upload a questionnaire or CSV as a draft", cmd_submit},
-    {"submission", "show, submit, approve, return or comment",
-     cmd_submission},
+    {"submission", "show, submit, approve, return or comment", cmd_submission},
     {"submissions", "list submissions (by state)", cmd_submissions},
     {"audit", "query the audit log", cmd_audit},
     {"rules", "list or reload the validation rules", cmd_rules},
@@ -46,8 +45,9 @@ static const struct cli_command commands[] = {
 
 static void print_help(FILE *out)
 {
-    fprintf(out, "ictdev %s - ICT development statistics (ITU-D Kigali "
-                 "Action Plan)\n\n",
+    fprintf(out,
+            "ictdev %s - ICT development statistics (ITU-D Kigali "
+            "Action Plan)\n\n",
             ICTDEV_VERSION);
     fprintf(out, "Usage: ictdev [--db PATH] COMMAND [OPTIONS]\n\n"
                  "Commands:\n");

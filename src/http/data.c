@@ -2,6 +2,7 @@
  * /sdmx/data/{flow}/{key}) and their formats: JSON, CSV (the long load
  * format), SDMX-CSV 2.0 and JSON-stat 2.0. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,25 +425,59 @@ static void write_json(struct ctx *c, const struct dreq *d,
     c->resp->ctype = "application/json";
 }
 
-static void write_csv(struct ctx *c, const struct rows *rs)
+static void row_obs(const struct row *r, struct obs *o)
 {
-    struct buf *b = &c->resp->body;
-    buf_puts(b, "economy,indicator,year,value,dims,status,source,note\r\n");
-    for (size_t i = 0; i < rs->n; i++) {
-        const struct row *r = &rs->r[i];
-        out_csv(b, r->economy);
+    memset(o, 0, sizeof(*o));
+    o->indicator = r->indicator;
+    o->economy = r->economy;
+    o->year = r->year;
+    o->dims = r->dims;
+    o->value = r->value;
+    o->status = (enum obs_status)r->status;
+    o->source = r->source;
+    o->note = r->note;
+}
+
+/* The long load format (what `ictdev load` reads and `ictdev export`
+ * writes): one column per dimension declared by the indicators asked for. */
+static void csv_header(struct buf *b, char *const *dn, size_t nd)
+{
+    buf_puts(b, "economy,indicator,year,value");
+    for (size_t j = 0; j < nd; j++) {
         buf_putc(b, ',');
-        out_csv(b, r->indicator);
-        buf_printf(b, ",%d,", r->year);
-        buf_put_double(b, r->value);
-        buf_putc(b, ',');
-        out_csv(b, r->dims);
-        buf_printf(b, ",%s,", obs_status_name((enum obs_status)r->status));
-        out_csv(b, r->source);
-        buf_putc(b, ',');
-        out_csv(b, r->note);
-        buf_puts(b, "\r\n");
+        out_csv(b, dn[j]);
     }
+    buf_puts(b, ",status,source,note\r\n");
+}
+
+static void dim_value(const char *dims, const char *name, struct buf *out);
+
+/* One line of the long load format; tmp is scratch space. */
+static void csv_line(struct buf *b, const struct obs *o, char *const *dn,
+                     size_t nd, struct buf *tmp)
+{
+    out_csv(b, o->economy);
+    buf_putc(b, ',');
+    out_csv(b, o->indicator);
+    buf_printf(b, ",%d,", o->year);
+    buf_put_double(b, o->value);
+    for (size_t j = 0; j < nd; j++) {
+        buf_reset(tmp);
+        dim_value(o->dims, dn[j], tmp);
+        buf_putc(b, ',');
+        if (strcmp(buf_cstr(tmp), "_T") != 0) {
+            out_csv(b, buf_cstr(tmp));
+        }
+    }
+    buf_printf(b, ",%s,", obs_status_name(o->status));
+    out_csv(b, o->source ? o->source : "");
+    buf_putc(b, ',');
+    out_csv(b, o->note ? o->note : "");
+    buf_puts(b, "\r\n");
+}
+
+static void csv_type(struct ctx *c)
+{
     c->resp->ctype = "text/csv; charset=utf-8; header=present";
     snprintf(c->resp->disposition, sizeof(c->resp->disposition),
              "inline; filename=\"ictdev-data.csv\"");
@@ -470,14 +505,29 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Distinct dimension names used by rs, sorted; returns owned array. */
-static char **dim_names(const struct rows *rs, size_t *out_n)
+/* Distinct dimension names declared by the indicators of im ("sex;age")
+ * or used by rs (may be NULL), sorted; returns owned array. */
+static char **dim_names(const struct indmeta *im, const struct rows *rs,
+                        size_t *out_n)
 {
     struct strmap seen;
     char **v = NULL;
     size_t n = 0;
     strmap_init(&seen);
-    for (size_t i = 0; i < rs->n; i++) {
+    for (size_t i = 0; i < im->n; i++) {
+        /* declared lists are "dim;dim": no '=' */
+        const char *p = im->v[i]->dims;
+        while (p && *p) {
+            const char *e = strchr(p, ';');
+            size_t dl = e ? (size_t)(e - p) : strlen(p);
+            if (dl && strmap_put(&seen, p, dl, 1)) {
+                v = xreallocarray(v, n + 1, sizeof(*v));
+                v[n++] = xstrndup(p, dl);
+            }
+            p = e ? e + 1 : NULL;
+        }
+    }
+    for (size_t i = 0; rs != NULL && i < rs->n; i++) {
         const char *p = rs->r[i].dims;
         while (p && *p) {
             const char *e = strchr(p, ';');
@@ -520,14 +570,8 @@ static const char *sdmx_status(int st)
     }
 }
 
-static void write_sdmx(struct ctx *c, const struct rows *rs,
-                       const struct indmeta *im)
+static void sdmx_header(struct buf *b, char *const *dn, size_t nd)
 {
-    struct buf *b = &c->resp->body;
-    size_t nd;
-    char **dn = dim_names(rs, &nd);
-    struct buf tmp;
-    buf_init(&tmp);
     buf_puts(b, "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA");
     for (size_t j = 0; j < nd; j++) {
         buf_putc(b, ',');
@@ -538,35 +582,78 @@ static void write_sdmx(struct ctx *c, const struct rows *rs,
     }
     buf_puts(b, ",TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,SOURCE,"
                 "COMMENT\r\n");
-    for (size_t i = 0; i < rs->n; i++) {
-        const struct row *r = &rs->r[i];
-        const struct indicator *ind = indmeta_get(im, r->indicator);
-        buf_puts(b, "dataflow,ITU:ICT(1.0),I,");
-        out_csv(b, r->indicator);
+}
+
+/* One SDMX-CSV 2.0 line; tmp is scratch space. */
+static void sdmx_line(struct buf *b, const struct obs *o, char *const *dn,
+                      size_t nd, const char *unit, struct buf *tmp)
+{
+    buf_puts(b, "dataflow,ITU:ICT(1.0),I,");
+    out_csv(b, o->indicator);
+    buf_putc(b, ',');
+    out_csv(b, o->economy);
+    for (size_t j = 0; j < nd; j++) {
+        buf_reset(tmp);
+        dim_value(o->dims, dn[j], tmp);
         buf_putc(b, ',');
-        out_csv(b, r->economy);
-        for (size_t j = 0; j < nd; j++) {
-            buf_reset(&tmp);
-            dim_value(r->dims, dn[j], &tmp);
-            buf_putc(b, ',');
-            out_csv(b, buf_cstr(&tmp));
-        }
-        buf_printf(b, ",%d,", r->year);
-        buf_put_double(b, r->value);
-        buf_putc(b, ',');
-        out_csv(b, ind ? ind->unit : "");
-        buf_printf(b, ",%s,", sdmx_status(r->status));
-        out_csv(b, r->source);
-        buf_putc(b, ',');
-        out_csv(b, r->note);
-        buf_puts(b, "\r\n");
+        out_csv(b, buf_cstr(tmp));
     }
-    buf_cleanup(&tmp);
-    free_strv(dn, nd);
+    buf_printf(b, ",%d,", o->year);
+    buf_put_double(b, o->value);
+    buf_putc(b, ',');
+    out_csv(b, unit ? unit : "");
+    buf_printf(b, ",%s,", sdmx_status((int)o->status));
+    out_csv(b, o->source ? o->source : "");
+    buf_putc(b, ',');
+    out_csv(b, o->note ? o->note : "");
+    buf_puts(b, "\r\n");
+}
+
+static void sdmx_type(struct ctx *c)
+{
     c->resp->ctype = "application/vnd.sdmx.data+csv; version=2.0.0; "
                      "charset=utf-8";
     snprintf(c->resp->disposition, sizeof(c->resp->disposition),
              "inline; filename=\"ictdev-data-sdmx.csv\"");
+}
+
+static void write_sdmx(struct ctx *c, const struct rows *rs,
+                       const struct indmeta *im)
+{
+    struct buf *b = &c->resp->body;
+    size_t nd;
+    char **dn = dim_names(im, rs, &nd);
+    struct buf tmp;
+    struct obs o;
+    buf_init(&tmp);
+    sdmx_header(b, dn, nd);
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct indicator *ind = indmeta_get(im, rs->r[i].indicator);
+        row_obs(&rs->r[i], &o);
+        sdmx_line(b, &o, dn, nd, ind ? ind->unit : "", &tmp);
+    }
+    buf_cleanup(&tmp);
+    free_strv(dn, nd);
+    sdmx_type(c);
+}
+
+static void write_csv(struct ctx *c, const struct rows *rs,
+                      const struct indmeta *im)
+{
+    struct buf *b = &c->resp->body;
+    size_t nd;
+    char **dn = dim_names(im, rs, &nd);
+    struct buf tmp;
+    struct obs o;
+    buf_init(&tmp);
+    csv_header(b, dn, nd);
+    for (size_t i = 0; i < rs->n; i++) {
+        row_obs(&rs->r[i], &o);
+        csv_line(b, &o, dn, nd, &tmp);
+    }
+    buf_cleanup(&tmp);
+    free_strv(dn, nd);
+    csv_type(c);
 }
 
 /* Category list of one JSON-stat dimension: distinct values in order of
@@ -775,6 +862,237 @@ static int noop_group(void *ctx, const struct group *g, struct err *err)
     return 0;
 }
 
+/* ---- streaming ----
+ * Answers over every economy in CSV or SDMX-CSV are streamed: a producer
+ * thread runs the query on its own read-only connection and formats rows
+ * into a bounded buffer; libmicrohttpd's reader callback drains it as the
+ * socket accepts bytes. Memory stays at about STREAM_HIGH bytes whatever
+ * the answer's size. */
+
+#define STREAM_CHUNK (32u << 10)  /* producer hands over this much at once */
+#define STREAM_HIGH  (256u << 10) /* producer waits above this backlog */
+
+struct dstream {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct buf pending; /* produced, not yet sent: [pos, len) */
+    size_t pos;
+    bool done, failed, cancel;
+    /* the query, owned */
+    char *db_path;
+    char **inds, **ecos;
+    size_t ni, ne;
+    char *group;
+    struct dim_pair *dims;
+    char **dimstr; /* 2 * nd owned strings behind dims */
+    size_t nd;
+    int from, to;
+    int64_t as_of;
+    enum fmt fmt;
+    char **dn; /* SDMX dimension columns */
+    size_t ndn;
+    struct indmeta im;    /* units for SDMX */
+    struct buf line, tmp; /* producer's scratch */
+};
+
+static int stream_push(struct dstream *ds)
+{
+    int rc = 0;
+    pthread_mutex_lock(&ds->mu);
+    while (!ds->cancel && ds->pending.len - ds->pos > STREAM_HIGH) {
+        pthread_cond_wait(&ds->cv, &ds->mu);
+    }
+    if (ds->cancel) {
+        rc = ERR_INTERNAL;
+    } else {
+        if (ds->pos > 0) {
+            memmove(ds->pending.data, ds->pending.data + ds->pos,
+                    ds->pending.len - ds->pos);
+            ds->pending.len -= ds->pos;
+            ds->pos = 0;
+        }
+        buf_append(&ds->pending, ds->line.data, ds->line.len);
+        pthread_cond_broadcast(&ds->cv);
+    }
+    pthread_mutex_unlock(&ds->mu);
+    buf_reset(&ds->line);
+    return rc;
+}
+
+static int stream_row(void *ctx, const struct obs *o, struct err *err)
+{
+    struct dstream *ds = ctx;
+    if (ds->fmt == FMT_CSV) {
+        csv_line(&ds->line, o, ds->dn, ds->ndn, &ds->tmp);
+    } else {
+        const struct indicator *ind = indmeta_get(&ds->im, o->indicator);
+        sdmx_line(&ds->line, o, ds->dn, ds->ndn, ind ? ind->unit : "",
+                  &ds->tmp);
+    }
+    if (ds->line.len >= STREAM_CHUNK && stream_push(ds) != 0) {
+        return err_set(err, ERR_INTERNAL, "client went away");
+    }
+    return 0;
+}
+
+static void *stream_main(void *arg)
+{
+    struct dstream *ds = arg;
+    struct err err;
+    struct store_obs_query q;
+    struct store *st = store_open(ds->db_path, STORE_OPEN_READONLY, &err);
+    bool ok = st != NULL;
+
+    if (ok) {
+        memset(&q, 0, sizeof(q));
+        q.indicators = (const char *const *)ds->inds;
+        q.indicator_count = ds->ni;
+        q.economies = ds->ne ? (const char *const *)ds->ecos : NULL;
+        q.economy_count = ds->ne;
+        q.group = ds->group;
+        q.year_from = ds->from;
+        q.year_to = ds->to;
+        q.dims = ds->nd ? ds->dims : NULL;
+        q.dim_count = ds->nd;
+        q.as_of = ds->as_of;
+        ok = store_obs_query(st, &q, stream_row, ds, &err) == 0;
+        if (ok && ds->line.len > 0) {
+            ok = stream_push(ds) == 0;
+        }
+    }
+    if (!ok && err.code != ERR_INTERNAL) {
+        fprintf(stderr, "ictdev serve: stream: %s\n", err.msg);
+    }
+    store_close(st);
+    pthread_mutex_lock(&ds->mu);
+    ds->done = true;
+    ds->failed = !ok;
+    pthread_cond_broadcast(&ds->cv);
+    pthread_mutex_unlock(&ds->mu);
+    return NULL;
+}
+
+static ssize_t stream_read(void *cls, char *out, size_t max)
+{
+    struct dstream *ds = cls;
+    ssize_t n = 0;
+    pthread_mutex_lock(&ds->mu);
+    while (ds->pending.len == ds->pos && !ds->done) {
+        pthread_cond_wait(&ds->cv, &ds->mu);
+    }
+    if (ds->pending.len > ds->pos) {
+        size_t k = ds->pending.len - ds->pos;
+        if (k > max) {
+            k = max;
+        }
+        memcpy(out, ds->pending.data + ds->pos, k);
+        ds->pos += k;
+        n = (ssize_t)k;
+        pthread_cond_broadcast(&ds->cv);
+    } else {
+        n = ds->failed ? -1 : 0;
+    }
+    pthread_mutex_unlock(&ds->mu);
+    return n;
+}
+
+static void stream_free(void *cls)
+{
+    struct dstream *ds = cls;
+    pthread_mutex_lock(&ds->mu);
+    ds->cancel = true;
+    pthread_cond_broadcast(&ds->cv);
+    pthread_mutex_unlock(&ds->mu);
+    pthread_join(ds->th, NULL);
+    pthread_mutex_destroy(&ds->mu);
+    pthread_cond_destroy(&ds->cv);
+    buf_cleanup(&ds->pending);
+    buf_cleanup(&ds->line);
+    buf_cleanup(&ds->tmp);
+    free_strv(ds->inds, ds->ni);
+    free_strv(ds->ecos, ds->ne);
+    free_strv(ds->dimstr, 2 * ds->nd);
+    free_strv(ds->dn, ds->ndn);
+    xfree(ds->dims);
+    xfree(ds->group);
+    xfree(ds->db_path);
+    indmeta_cleanup(&ds->im);
+    xfree(ds);
+}
+
+/* Start streaming d's answer; takes im. Fills c->resp. */
+static void stream_start(struct ctx *c, const struct dreq *d,
+                         struct indmeta *im)
+{
+    struct dstream *ds = xcalloc(1, sizeof(*ds));
+    ds->db_path = xstrdup(c->app->db_path);
+    ds->inds = xcalloc(d->ni + 1, sizeof(char *));
+    for (size_t i = 0; i < d->ni; i++) {
+        ds->inds[ds->ni++] = xstrdup(d->inds[i]);
+    }
+    ds->ecos = xcalloc(d->ne + 1, sizeof(char *));
+    for (size_t i = 0; i < d->ne; i++) {
+        ds->ecos[ds->ne++] = xstrdup(d->ecos[i]);
+    }
+    ds->group = d->group ? xstrdup(d->group) : NULL;
+    ds->dims = xcalloc(d->nd + 1, sizeof(*ds->dims));
+    ds->dimstr = xcalloc(2 * d->nd + 1, sizeof(char *));
+    for (size_t i = 0; i < d->nd; i++) {
+        ds->dimstr[2 * i] = xstrndup(d->dims[i].dim, d->dims[i].dim_len);
+        ds->dimstr[2 * i + 1] =
+            xstrndup(d->dims[i].value, d->dims[i].value_len);
+        ds->dims[i].dim = ds->dimstr[2 * i];
+        ds->dims[i].dim_len = d->dims[i].dim_len;
+        ds->dims[i].value = ds->dimstr[2 * i + 1];
+        ds->dims[i].value_len = d->dims[i].value_len;
+    }
+    ds->nd = d->nd;
+    ds->from = d->from;
+    ds->to = d->to;
+    ds->as_of = d->as_of;
+    ds->fmt = d->fmt;
+    ds->im = *im;
+    memset(im, 0, sizeof(*im));
+    strmap_init(&im->m);
+    pthread_mutex_init(&ds->mu, NULL);
+    pthread_cond_init(&ds->cv, NULL);
+    ds->dn = dim_names(&ds->im, NULL, &ds->ndn);
+    if (ds->fmt == FMT_CSV) {
+        csv_header(&ds->pending, ds->dn, ds->ndn);
+        csv_type(c);
+    } else {
+        sdmx_header(&ds->pending, ds->dn, ds->ndn);
+        sdmx_type(c);
+    }
+    if (pthread_create(&ds->th, NULL, stream_main, ds) != 0) {
+        ds->done = true;
+        ds->failed = true;
+        /* no thread to join: make stream_free's join a no-op */
+        ds->th = pthread_self();
+        buf_cleanup(&ds->pending);
+        http_problem(c->resp, 503, c->req->path, "cannot start a stream");
+        c->resp->stream.read = NULL;
+        ds->cancel = true;
+        pthread_mutex_destroy(&ds->mu);
+        pthread_cond_destroy(&ds->cv);
+        free_strv(ds->inds, ds->ni);
+        free_strv(ds->ecos, ds->ne);
+        free_strv(ds->dimstr, 2 * ds->nd);
+        free_strv(ds->dn, ds->ndn);
+        xfree(ds->dims);
+        xfree(ds->group);
+        xfree(ds->db_path);
+        indmeta_cleanup(&ds->im);
+        xfree(ds);
+        return;
+    }
+    c->resp->stream.read = stream_read;
+    c->resp->stream.free = stream_free;
+    c->resp->stream.cls = ds;
+    c->resp->no_cache = true;
+}
+
 /* Run the query in d and answer in d->fmt. */
 static void run(struct ctx *c, struct store *st, struct dreq *d)
 {
@@ -806,6 +1124,19 @@ static void run(struct ctx *c, struct store *st, struct dreq *d)
             goto out;
         }
     }
+    if ((d->fmt == FMT_CSV || d->fmt == FMT_SDMX) && d->ne == 0 &&
+        d->group == NULL) {
+        /* unknown indicator codes answer 404 before any byte is sent */
+        for (size_t i = 0; i < d->ni; i++) {
+            if (store_indicator_get(st, d->inds[i], indmeta_cb, &im, &err) !=
+                0) {
+                ctx_fail(c, &err);
+                goto out;
+            }
+        }
+        stream_start(c, d, &im);
+        goto out;
+    }
     if (store_obs_query(st, &q, rows_collect, &rs, &err) != 0) {
         ctx_fail(c, &err);
         goto out;
@@ -815,8 +1146,6 @@ static void run(struct ctx *c, struct store *st, struct dreq *d)
         write_json(c, d, &rs);
         break;
     case FMT_CSV:
-        write_csv(c, &rs);
-        break;
     case FMT_SDMX:
     case FMT_JSONSTAT:
         for (size_t i = 0; i < d->ni; i++) {
@@ -828,6 +1157,10 @@ static void run(struct ctx *c, struct store *st, struct dreq *d)
         }
         if (d->fmt == FMT_SDMX) {
             write_sdmx(c, &rs, &im);
+            break;
+        }
+        if (d->fmt == FMT_CSV) {
+            write_csv(c, &rs, &im);
             break;
         }
         if (names_load(st, &nm, &err) != 0) {

@@ -23,7 +23,8 @@ static void page_begin(struct buf *b, const char *title)
                 "content=\"width=device-width, initial-scale=1\"><title>");
     out_html(b, title);
     buf_puts(b, " · ictdev</title><link rel=\"stylesheet\" "
-                "href=\"/static/ictdev.css\"><script defer "
+                "href=\"/static/ictdev.css\"><link rel=\"icon\" "
+                "href=\"/static/favicon.svg\"><script defer "
                 "src=\"/static/ictdev.js\"></script></head><body>"
                 "<header class=\"site\"><a href=\"/\">ictdev · ICT "
                 "statistics</a><nav><a href=\"/\">Home</a><a "
@@ -45,7 +46,7 @@ static void page_end(struct buf *b, struct ctx *c)
 static void fmt_value(struct buf *b, double v)
 {
     double a = fabs(v);
-    if (a >= 1e6) {
+    if (a >= 1000) {
         buf_printf(b, "%.0f", v);
     } else if (a >= 100) {
         buf_printf(b, "%.1f", v);
@@ -1023,9 +1024,45 @@ void page_economy(struct ctx *c)
                         "economy.</p>");
         }
     }
-    buf_puts(b, "<h2>ICT Development Index and SDG panel</h2><p "
-                "class=\"pending\">IDI scores and the SDG panel appear here "
-                "once they are computed (pending).</p>");
+    /* SDG panel: the economy's latest value of every SDG indicator in
+     * the catalogue, with the world's where the store has it. */
+    buf_puts(b, "<h2>SDG panel</h2><div class=\"scroll\"><table "
+                "class=\"sdg-panel\"><thead><tr><th>SDG</th><th>Indicator"
+                "</th><th class=\"num\">Latest</th><th class=\"num\">Year"
+                "</th><th class=\"num\">World</th></tr></thead><tbody>");
+    for (size_t k = 0; k < all.n; k++) {
+        const struct indicator *ind = all.v[k];
+        struct series s, sw;
+        if (!ind->sdg[0]) {
+            continue;
+        }
+        series_of(&rs, ind->code, code, "", &s);
+        series_of(&ref, ind->code, "WLD", "", &sw);
+        buf_puts(b, "<tr><td>");
+        out_html(b, ind->sdg);
+        buf_puts(b, "</td><td>");
+        link_ind(b, ind->code, ind->name);
+        buf_puts(b, "</td><td class=\"num\">");
+        if (s.n) {
+            fmt_value(b, s.values[s.n - 1]);
+            buf_printf(b, "</td><td class=\"num\">%d", s.years[s.n - 1]);
+        } else {
+            buf_puts(b, "<span class=\"muted\">no data</span></td><td>");
+        }
+        buf_puts(b, "</td><td class=\"num\">");
+        if (sw.n) {
+            fmt_value(b, sw.values[sw.n - 1]);
+            buf_printf(b, " (%d)", sw.years[sw.n - 1]);
+        } else {
+            buf_puts(b, "<span class=\"pending\">pending</span>");
+        }
+        buf_puts(b, "</td></tr>");
+        series_free(&s);
+        series_free(&sw);
+    }
+    buf_puts(b, "</tbody></table></div><h2>ICT Development Index</h2><p "
+                "class=\"pending\">IDI scores appear here once they are "
+                "computed (pending).</p>");
 
     /* groups */
     buf_puts(b, "<h2>Groups</h2><p>");

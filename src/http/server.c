@@ -28,6 +28,7 @@ struct cache_entry {
     struct MHD_Response *gz;    /* NULL until first asked for */
     char *body;                 /* borrowed from plain's buffer */
     size_t len;
+    size_t gzlen;
     char etag[48];
 };
 
@@ -47,14 +48,18 @@ struct http_server {
     time_t rev_time_fallback;
 };
 
+struct stream_wrap;
+
 /* Per-connection request state, made by the URI log callback. */
 struct req_ctx {
-    char *raw; /* owned raw URI */
+    struct stream_wrap *wrap; /* the streamed body in flight, or NULL */
+    char *raw;                /* owned raw URI */
     char method[16];
     struct timespec t0;
     int status;
     size_t bytes;
     bool queued;
+    bool first_seen;
 };
 
 /* ---- the revision, per thread, re-read at most once a second ---- */
@@ -256,12 +261,23 @@ static enum MHD_Result problem_now(struct MHD_Connection *c, struct req_ctx *rc,
     return ret;
 }
 
+/* A streamed body and the request it belongs to, for the byte count of the
+ * log line. Both sides run on the connection's thread; whichever goes
+ * first unlinks the other. */
+struct stream_wrap {
+    struct http_stream st;
+    struct req_ctx *rc;
+};
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
-    struct http_stream *st = cls;
+    struct stream_wrap *w = cls;
     ssize_t n;
     (void)pos;
-    n = st->read(st->cls, buf, max);
+    n = w->st.read(w->st.cls, buf, max);
+    if (n > 0 && w->rc != NULL) {
+        w->rc->bytes += (size_t)n;
+    }
     if (n == 0) {
         return MHD_CONTENT_READER_END_OF_STREAM;
     }
@@ -273,11 +289,14 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void stream_free(void *cls)
 {
-    struct http_stream *st = cls;
-    if (st->free) {
-        st->free(st->cls);
+    struct stream_wrap *w = cls;
+    if (w->st.free) {
+        w->st.free(w->st.cls);
     }
-    xfree(st);
+    if (w->rc != NULL) {
+        w->rc->wrap = NULL;
+    }
+    xfree(w);
 }
 
 /* ---- cache ---- */
@@ -327,6 +346,7 @@ static void cache_make_gz(struct cache_entry *e, const char *ctype, time_t when)
         char etag[56];
         size_t n = strlen(e->etag);
         snprintf(etag, sizeof(etag), "%.*s-gz\"", (int)(n - 1), e->etag);
+        e->gzlen = z.len;
         e->gz = response_from_buf(&z);
         add_common_headers(e->gz, ctype, true);
         add_validators(e->gz, etag, when);
@@ -451,7 +471,7 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
             }
             r = (gz && e->gz) ? e->gz : e->plain;
             rc->status = st;
-            rc->bytes = (r == e->gz) ? 0 : e->len;
+            rc->bytes = (r == e->gz) ? e->gzlen : e->len;
             ret = MHD_queue_response(c, (unsigned)st, r);
             pthread_mutex_unlock(&s->cache.mu);
             xfree(key);
@@ -539,7 +559,7 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
         {
             struct MHD_Response *r = (gz && e.gz) ? e.gz : e.plain;
             rc->status = 200;
-            rc->bytes = e.len;
+            rc->bytes = (gz && e.gz) ? e.gzlen : e.len;
             ret = MHD_queue_response(c, 200, r);
         }
         if (strmap_get(&s->cache.map, key, strlen(key), &idx)) {
@@ -569,11 +589,14 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
     xfree(key);
 
     if (resp.stream.read != NULL) {
-        struct http_stream *st = xmalloc(sizeof(*st));
+        struct stream_wrap *w = xmalloc(sizeof(*w));
         struct MHD_Response *r;
-        *st = resp.stream;
+        enum MHD_Result qr;
+        w->st = resp.stream;
+        w->rc = rc;
+        rc->wrap = w;
         r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-                                              stream_read, st, stream_free);
+                                              stream_read, w, stream_free);
         add_common_headers(r, resp.ctype ? resp.ctype : "text/plain", true);
         if (etag[0] && !resp.no_cache) {
             add_validators(r, etag, when);
@@ -583,7 +606,11 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
         }
         buf_cleanup(&resp.body);
         xfree(path);
-        return queue(c, rc, resp.status, r, 0);
+        rc->status = resp.status;
+        rc->bytes = 0;
+        qr = MHD_queue_response(c, (unsigned)resp.status, r);
+        MHD_destroy_response(r);
+        return qr;
     }
 
     {
@@ -594,6 +621,7 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
             struct buf z;
             buf_init(&z);
             if (out_gzip(resp.body.data, resp.body.len, &z, &err) == 0) {
+                bytes = z.len;
                 r = response_from_buf(&z);
                 MHD_add_response_header(r, "Content-Encoding", "gzip");
             } else {
@@ -666,8 +694,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *upload_data_size = 0;
         return MHD_YES;
     }
-    rc->queued = true;
     snprintf(rc->method, sizeof(rc->method), "%s", method);
+    if (!rc->first_seen) {
+        /* A response queued in the first call is an "early" one after
+         * which libmicrohttpd closes the connection. Requests without a
+         * body wait for the second call so that keep-alive works;
+         * requests with a body are answered at once (413, 405) without
+         * reading it. */
+        rc->first_seen = true;
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length") ==
+                NULL &&
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                        "Transfer-Encoding") == NULL) {
+            return MHD_YES;
+        }
+    }
+    rc->queued = true;
     return answer(s, c, rc);
 }
 
@@ -680,6 +722,9 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (rc == NULL) {
         return;
+    }
+    if (rc->wrap != NULL) {
+        rc->wrap->rc = NULL;
     }
     if (!s->cfg.quiet) {
         struct timespec t1;

@@ -53,6 +53,12 @@ static const char js[] =
     "  });\n"
     "})();\n";
 
+static const char icon[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+    "<rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#0a3d62\"/>"
+    "<path d=\"M3 12h2V8H3zm4 0h2V5H7zm4 0h2V3h-2z\" fill=\"#fff\"/>"
+    "</svg>\n";
+
 void static_file(struct ctx *c)
 {
     const char *name = c->params[0];
@@ -67,6 +73,9 @@ void static_file(struct ctx *c)
     } else if (strcmp(name, "ictdev.js") == 0) {
         buf_append(&c->resp->body, js, sizeof(js) - 1);
         c->resp->ctype = "text/javascript; charset=utf-8";
+    } else if (strcmp(name, "favicon.svg") == 0) {
+        buf_append(&c->resp->body, icon, sizeof(icon) - 1);
+        c->resp->ctype = "image/svg+xml";
     } else {
         http_problem(c->resp, 404, c->req->path, "no such static file");
     }

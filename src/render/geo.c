@@ -54,8 +54,9 @@ static void put_coord(struct buf *b, double v)
 }
 
 static int ring_path(const struct arc *arcs, size_t narcs, json_t *ring,
-                     struct buf *d, struct err *err)
+                     double width, struct buf *d, struct err *err)
 {
+    double px = 0;
     size_t k;
     json_t *ai;
     bool first = true;
@@ -79,7 +80,11 @@ static int ring_path(const struct arc *arcs, size_t narcs, json_t *ring,
         a = &arcs[idx];
         for (size_t j = (k == 0 ? 0 : 1); j < a->n; j++) {
             size_t p = rev ? a->n - 1 - j : j;
-            buf_putc(d, first ? 'M' : 'L');
+            /* A ring cut at the antimeridian (Fiji, Chukotka) jumps
+             * across the map: start a new subpath instead of a line. */
+            bool jump = !first && fabs(a->xy[2 * p] - px) > width / 2;
+            buf_putc(d, first || jump ? 'M' : 'L');
+            px = a->xy[2 * p];
             put_coord(d, a->xy[2 * p]);
             buf_putc(d, ',');
             put_coord(d, a->xy[2 * p + 1]);
@@ -93,7 +98,7 @@ static int ring_path(const struct arc *arcs, size_t narcs, json_t *ring,
 }
 
 static int polygon_path(const struct arc *arcs, size_t narcs, json_t *poly,
-                        struct buf *d, struct err *err)
+                        double width, struct buf *d, struct err *err)
 {
     size_t i;
     json_t *ring;
@@ -102,7 +107,8 @@ static int polygon_path(const struct arc *arcs, size_t narcs, json_t *poly,
     }
     json_array_foreach(poly, i, ring)
     {
-        if (!json_is_array(ring) || ring_path(arcs, narcs, ring, d, err)) {
+        if (!json_is_array(ring) ||
+            ring_path(arcs, narcs, ring, width, d, err)) {
             return err->code ? err->code : err_set(err, ERR_PARSE, "bad ring");
         }
     }
@@ -180,7 +186,7 @@ struct geo_world *geo_load(const char *path, double width, struct err *err)
         struct buf d;
         buf_init(&d);
         if (type != NULL && strcmp(type, "Polygon") == 0) {
-            if (polygon_path(arcs, narcs, ga, &d, err) != 0) {
+            if (polygon_path(arcs, narcs, ga, width, &d, err) != 0) {
                 buf_cleanup(&d);
                 goto fail;
             }
@@ -189,7 +195,7 @@ struct geo_world *geo_load(const char *path, double width, struct err *err)
             json_t *poly;
             json_array_foreach(ga, k, poly)
             {
-                if (polygon_path(arcs, narcs, poly, &d, err) != 0) {
+                if (polygon_path(arcs, narcs, poly, width, &d, err) != 0) {
                     buf_cleanup(&d);
                     goto fail;
                 }

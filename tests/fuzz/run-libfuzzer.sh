@@ -12,9 +12,9 @@ for t in tests/fuzz/fuzz_*.c; do
     corpus=tests/fuzz/corpus/${name#fuzz_}
     clang -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
         -fsanitize=fuzzer,address,undefined -Isrc \
-        $(pkg-config --cflags sqlite3 jansson xlsxwriter libzip libxml-2.0 libsodium) \
+        $(pkg-config --cflags sqlite3 jansson libmicrohttpd zlib xlsxwriter libzip libxml-2.0 libsodium) \
         -o "build-fuzz/$name" "$t" $srcs \
-        $(pkg-config --libs sqlite3 jansson xlsxwriter libzip libxml-2.0 libsodium) -lreadstat -lm -lpthread
+        $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib xlsxwriter libzip libxml-2.0 libsodium) -lreadstat -lm -lpthread
     mkdir -p "$corpus" "build-fuzz/corpus/$name"
     # New inputs go to build-fuzz/; the seed corpus is only read.
     "build-fuzz/$name" -max_total_time="$secs" -artifact_prefix=tests/fuzz/crashes/ \

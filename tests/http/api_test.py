@@ -215,6 +215,29 @@ rows = list(csv.reader(io.StringIO(b.decode())))
 check("sdmx rest path", st == 200 and rows[0][0] == "STRUCTURE" and
       len(rows) >= 5, "%d rows" % len(rows))
 
+# --- streamed answers (CSV / SDMX-CSV over every economy) ---
+st, h, b = req("GET", "/api/v1/data?indicator=i99H,i271&limit=100000")
+jtotal = json.loads(b)["total"]
+st, h, b = req("GET", "/api/v1/data?indicator=i99H,i271&format=csv")
+rows = list(csv.reader(io.StringIO(b.decode())))
+check("streamed csv", st == 200 and h.get("transfer-encoding") == "chunked"
+      and len(rows) == jtotal + 1 and rows[0][0] == "economy",
+      "%d rows vs %d" % (len(rows), jtotal))
+st, h, b = req("GET", "/api/v1/data?indicator=i99H&format=sdmx-csv")
+rows = list(csv.reader(io.StringIO(b.decode())))
+check("streamed sdmx-csv", st == 200 and rows[0][:3] == [
+    "STRUCTURE", "STRUCTURE_ID", "ACTION"] and "SEX" in rows[0] and
+    all(len(r) == len(rows[0]) for r in rows))
+problem("streamed unknown indicator is 404",
+        "/api/v1/data?indicator=nope&format=csv", 404)
+s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+s.sendall(b"GET /api/v1/data?indicator=i99H,i271&format=csv HTTP/1.1\r\n"
+          b"Host: x\r\n\r\n")
+s.recv(1000)
+s.close()
+st, h, b = req("GET", "/healthz")
+check("client leaving mid-stream", st == 200)
+
 # --- HTTP behaviour ---
 st, h, b = req("GET", "/api/v1/data/i99H/KEN")
 etag = h.get("etag")

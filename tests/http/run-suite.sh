@@ -25,7 +25,7 @@ fi
 if ! cc -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc \
         $(pkg-config --cflags sqlite3 jansson) -o "$tmp/mkfixture" \
         tests/http/mkfixture.c "$lib" \
-        $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib) \
+        $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib libsodium) \
         -lreadstat -lm -lpthread; then
     echo "FAIL http: fixture builder does not compile"; fail=1; finish
 fi
@@ -56,6 +56,26 @@ if [ -z "$p" ]; then
 fi
 pass=$((pass + p))
 fail=$((fail + f))
+# A load while the server runs: the CSV answer loads back unchanged, a
+# changed value makes a new revision, and the server's ETag and answer
+# follow within a second or so (the revision is re-read once a second).
+u="http://127.0.0.1:$port/api/v1/data/i99H/KEN?years=2020&format=csv"
+e0=$(curl -sI "$u" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+curl -s "$u" >"$tmp/ken.csv"
+if "$bin" --db "$tmp/test.db" load "$tmp/ken.csv" 2>&1 | grep -q '0 new revisions'; then
+    pass=$((pass + 1)); echo "ok   CSV answer loads back unchanged"
+else
+    fail=$((fail + 1)); echo "FAIL CSV answer loads back unchanged"
+fi
+sed 's/^\(KEN,i99H,2020,\)[0-9.]*/\1 12.5/; s/, 12.5/,12.5/' "$tmp/ken.csv" >"$tmp/ken2.csv"
+"$bin" --db "$tmp/test.db" load "$tmp/ken2.csv" >/dev/null 2>&1
+sleep 1.2
+e1=$(curl -sI "$u" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+if [ -n "$e0" ] && [ "$e0" != "$e1" ] && curl -s "$u" | grep -q '^KEN,i99H,2020,12.5,'; then
+    pass=$((pass + 1)); echo "ok   load while serving: new revision, new ETag"
+else
+    fail=$((fail + 1)); echo "FAIL load while serving ($e0 -> $e1)"
+fi
 kill -TERM $pid
 if wait $pid; then
     pass=$((pass + 1)); echo "ok   graceful shutdown on SIGTERM"

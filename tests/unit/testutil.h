@@ -3,6 +3,8 @@
 #ifndef ICTDEV_TESTS_TESTUTIL_H
 #define ICTDEV_TESTS_TESTUTIL_H
 
+#include <cmocka.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,16 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <math.h>
-#include <cmocka.h>
 
 /* Assert |a - b| <= tol * max(1, |b|): relative for large values, absolute
  * near zero. */
 #define assert_close(a, b, tol)                                                \
     do {                                                                       \
         double a_ = (a), b_ = (b);                                             \
-        double s_ = fabs(b_) > 1.0 ? fabs(b_) : 1.0;                          \
-        if (!(fabs(a_ - b_) <= (tol) * s_)) {                                  \
+        double s_ = fabs(b_) > 1.0 ? fabs(b_) : 1.0;                           \
+        if (!(fabs(a_ - b_) <= (tol)*s_)) {                                    \
             fail_msg("%s = %.17g, want %.17g (tol %g)", #a, a_, b_,            \
                      (double)(tol));                                           \
         }                                                                      \
