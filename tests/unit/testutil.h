@@ -3,7 +3,6 @@
 #ifndef ICTDEV_TESTS_TESTUTIL_H
 #define ICTDEV_TESTS_TESTUTIL_H
 
-#include <cmocka.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
+/* clang-format off */
+#include <cmocka.h>
+/* clang-format on */
 
 /* Assert |a - b| <= tol * max(1, |b|): relative for large values, absolute
  * near zero. */
