@@ -396,6 +396,7 @@ static int eval_rule(const struct rule *r, const struct rule_lookup *lk,
                      int year, struct rule_result *res, struct err *err)
 {
     double *slots;
+    double *stack;
     int rc;
 
     res->rule = r;
@@ -404,9 +405,11 @@ static int eval_rule(const struct rule *r, const struct rule_lookup *lk,
         return 0;
     }
     slots = xcalloc(r->slot_count ? r->slot_count : 1, sizeof(double));
+    /* A stack of our own: a ruleset is shared by the server's threads. */
+    stack = xcalloc(expr_prog_stack_size(r->prog) + 1, sizeof(double));
     rc = fill_operands(r, lk, year, res, slots, err);
     if (rc == 0) {
-        switch (expr_truth(expr_eval(r->prog, slots))) {
+        switch (expr_truth(expr_eval_stack(r->prog, slots, stack))) {
         case 1:
             res->outcome = RULE_PASS;
             break;
@@ -418,6 +421,7 @@ static int eval_rule(const struct rule *r, const struct rule_lookup *lk,
             break;
         }
     }
+    xfree(stack);
     xfree(slots);
     return rc;
 }

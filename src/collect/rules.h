@@ -118,7 +118,8 @@ struct rule_report {
     size_t failed_warnings; /* results with RULE_FAIL and RULE_WARNING */
 };
 
-/* Evaluate every rule of rs for year through lk. Fills out (zeroed by the
+/* Evaluate every rule of rs for year through lk. rs is only read, so
+ * threads may evaluate one ruleset at the same time. Fills out (zeroed by the
  * caller; free with rule_report_cleanup). Errors only from lk (returned
  * as they are; out is then partial). */
 int rules_evaluate(const struct ruleset *rs, const struct rule_lookup *lk,
