@@ -333,85 +333,14 @@ static const char qn_help[] =
     "for this year's values and comments. Upload it back with 'ictdev\n"
     "submit FILE'.\n";
 
-/* Catalogue texts kept for the items (the store hands out borrowed rows). */
-struct qn_texts {
-    struct indicator **inds; /* owned copies, one per item (or NULL) */
-    size_t count;
-};
-
-static int keep_indicator(void *ctx, const struct indicator *ind,
-                          struct err *err)
-{
-    struct indicator **slot = ctx;
-    (void)err;
-    *slot = indicator_dup(ind);
-    return 0;
-}
-
-struct last_ctx {
-    const char *dims;
-    double value;
-};
-
-static int last_value(void *ctx, const struct obs *o, struct err *err)
-{
-    struct last_ctx *l = ctx;
-    (void)err;
-    if (strcmp(o->dims, l->dims) == 0) {
-        l->value = o->value;
-    }
-    return 0;
-}
-
-static int fill_items(struct env *e, const char *economy, int year,
-                      struct qn_texts *t, struct err *err)
-{
-    t->inds = xcalloc(e->qn.count ? e->qn.count : 1, sizeof(*t->inds));
-    t->count = e->qn.count;
-    for (size_t i = 0; i < e->qn.count; i++) {
-        struct qn_item *it = &e->qn.items[i];
-        struct store_obs_query q;
-        struct last_ctx l = {it->dims, NAN};
-        const char *ind = it->indicator;
-        if (store_indicator_get(e->store, it->indicator, keep_indicator,
-                                &t->inds[i], err) != 0) {
-            return err_prefix(err, "questionnaire item %s", it->indicator);
-        }
-        it->name = t->inds[i]->name;
-        it->definition = t->inds[i]->definition;
-        it->unit = t->inds[i]->unit;
-        memset(&q, 0, sizeof(q));
-        q.indicators = &ind;
-        q.indicator_count = 1;
-        q.economies = &economy;
-        q.economy_count = 1;
-        q.year_from = year - 1;
-        q.year_to = year - 1;
-        if (store_obs_query(e->store, &q, last_value, &l, err) != 0) {
-            return err->code;
-        }
-        it->has_last = !isnan(l.value);
-        it->last = l.value;
-    }
-    return 0;
-}
-
-static int economy_name(void *ctx, const struct economy *ec, struct err *err)
-{
-    (void)err;
-    snprintf(ctx, 128, "%s", ec->name);
-    return 0;
-}
-
 int cmd_questionnaire(int argc, char **argv, struct cli_ctx *ctx)
 {
     const char *econ = NULL;
     const char *year_s = NULL;
     const char *out = NULL;
-    char name[128] = "";
     char deflt[64];
     int64_t year = 0;
-    struct qn_texts t = {0};
+    size_t count = 0;
     struct env e;
     struct err err;
     int status;
@@ -446,20 +375,13 @@ int cmd_questionnaire(int argc, char **argv, struct cli_ctx *ctx)
     if (status != 0) {
         return status;
     }
-    rc = store_economy_get(e.store, econ, economy_name, name, &err);
-    rc = rc ? rc : fill_items(&e, econ, (int)year, &t, &err);
-    rc = rc ? rc
-            : questionnaire_write(&e.qn, econ, name, (int)year,
-                                  out ? out : deflt, &err);
-    for (size_t i = 0; i < t.count; i++) {
-        indicator_free(t.inds[i]);
-    }
-    xfree(t.inds);
+    rc = collect_questionnaire_file(&e.c, econ, (int)year, out ? out : deflt,
+                                    &count, &err);
     env_close(&e);
     if (rc != 0) {
         return cli_fail(&err);
     }
-    printf("%s: %zu questions for %s, %d\n", out ? out : deflt, t.count, econ,
+    printf("%s: %zu questions for %s, %d\n", out ? out : deflt, count, econ,
            (int)year);
     return EXIT_OK;
 }

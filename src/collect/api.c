@@ -95,9 +95,8 @@ static void ok_json(struct api_response *rs, int status)
 
 /* ---- Credentials -------------------------------------------------------- */
 
-/* The value of cookie name in a Cookie header, copied into out. */
-static bool cookie_value(const char *header, const char *name, char *out,
-                         size_t cap)
+bool api_cookie_value(const char *header, const char *name, char *out,
+                      size_t cap)
 {
     size_t n = strlen(name);
     const char *p = header;
@@ -138,7 +137,7 @@ static int authenticate(struct collect *c, const struct api_request *rq,
         return collect_auth_token(c, a + 7, rq->address, who, err);
     }
     if (rq->cookie == NULL ||
-        !cookie_value(rq->cookie, API_SESSION_COOKIE, session, cap)) {
+        !api_cookie_value(rq->cookie, API_SESSION_COOKIE, session, cap)) {
         return err_set(err, ERR_AUTH,
                        "credentials required: a bearer token "
                        "or a session");

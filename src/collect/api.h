@@ -74,6 +74,11 @@ const char *api_openapi_fragment(void);
 int api_openapi_merge(const char *doc, struct buf *out,
                       struct err *err) WARN_UNUSED_RESULT;
 
+/* Copy the value of cookie name from a Cookie header into out (cap bytes).
+ * False if absent, empty or too long. */
+bool api_cookie_value(const char *header, const char *name, char *out,
+                      size_t cap);
+
 /* The HTTP status for an error code (401, 403, 400, 404, 409, 413, 500). */
 int api_status_for(int code);
 

@@ -122,6 +122,15 @@ int collect_auth_session(struct collect *c, const char *session,
 int collect_logout(struct collect *c, const char *session,
                    struct err *err) WARN_UNUSED_RESULT;
 
+/* Write economy's questionnaire for year to path (.xlsx): the items of
+ * c->qn with their catalogue names, definitions and units, and last year's
+ * stored values. Anyone may download a questionnaire. ERR_NOT_FOUND for an
+ * unknown economy or indicator, ERR_IO. *out_count (may be NULL) gets the
+ * number of questions. */
+int collect_questionnaire_file(struct collect *c, const char *economy, int year,
+                               const char *path, size_t *out_count,
+                               struct err *err) WARN_UNUSED_RESULT;
+
 /* ---- Submissions --------------------------------------------------------- */
 
 enum collect_action {
