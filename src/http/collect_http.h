@@ -4,13 +4,13 @@
  * functions and change things only by calling the API from the page
  * (with the session's CSRF token).
  *
- * What the server must hand over (struct collect_http_in): the request
- * body and the headers Authorization, Cookie, Content-Type, X-CSRF-Token,
- * the client address, and whether the connection is TLS; and what it must
- * send back (struct collect_http_out): Set-Cookie and WWW-Authenticate.
- * The GET-only server of issue 5 does not read bodies or these headers yet,
- * so app.c does not route here until it does (see README, "Data
- * collection"). Thread-safe: one read-write store connection per thread. */
+ * What the server hands over (struct collect_http_in, from struct
+ * http_req): the POST body and the headers Authorization, Cookie,
+ * Content-Type, X-CSRF-Token, the client address, whether the connection
+ * is TLS; and what it sends back (struct collect_http_out, into struct
+ * http_resp): Set-Cookie and WWW-Authenticate. app.c routes here when
+ * `ictdev serve` enabled collection (app_enable_collect). Thread-safe: one
+ * read-write store connection per thread. */
 #ifndef ICTDEV_HTTP_COLLECT_HTTP_H
 #define ICTDEV_HTTP_COLLECT_HTTP_H
 
