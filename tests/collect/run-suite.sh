@@ -19,7 +19,9 @@ else
     echo "FAIL $bin not built (make unit)"; fail=$((fail + 1))
 fi
 
-ICTDEV=$PWD/build/ictdev
+# The sanitizer build when there is one: the server runs under ASan+UBSan.
+[ -x build-san/ictdev ] && dflt=build-san/ictdev || dflt=build/ictdev
+ICTDEV=$PWD/${COLLECT_BIN:-$dflt}
 tmp=$(mktemp -d)
 export ICTDEV_DB=$tmp/t.db ICTDEV_NO_PROGRESS=1
 srv=""
@@ -98,6 +100,11 @@ else
     check "portal without session shows sign-in" 1 "$(curl -s "${URL}collect" | grep -c 'sign in</h1>')"
     check "questionnaire download" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $ck" "${URL}collect/questionnaire?economy=KEN&year=2025")"
     check "OpenAPI lists the collection API" 1 "$(curl -s "${URL}api/v1/openapi.json" | grep -c '/api/v1/submissions/{id}/approve')"
+    kill "$srv"
+    wait "$srv"
+    check "server stopped cleanly" 0 "$?"
+    srv=""
+    check "no sanitizer reports" 0 "$(grep -c 'Sanitizer\|runtime error' "$tmp/srv.err")"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
