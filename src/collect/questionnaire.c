@@ -365,6 +365,35 @@ static int read_row(const struct xlsx_book *b, int sh, uint32_t row,
     return rc;
 }
 
+/* A comment on a row whose value cell is empty: why it is missing. */
+static int read_note(const struct xlsx_book *b, int sh, uint32_t row,
+                     struct values *out, struct err *err)
+{
+    const char *code = cell_text(b, sh, row, QN_COL_CODE);
+    const char *note = cell_text(b, sh, row, QN_COL_NOTE);
+    char where[VALUE_WHERE_MAX];
+    struct buf canon;
+    int rc;
+
+    if (xlsx_cell_at(b, (size_t)sh, row, QN_COL_VALUE) != NULL ||
+        note[0] == '\0') {
+        return 0; /* the value's own comment, read with the value */
+    }
+    cell_where(row, QN_COL_NOTE, where, sizeof(where));
+    if (!code_valid(code, strlen(code))) {
+        return err_set(err, ERR_INVALID,
+                       "%s: a comment on a row without an indicator code",
+                       where);
+    }
+    buf_init(&canon);
+    rc = values_dims_canon(cell_text(b, sh, row, QN_COL_DIMS), &canon, err);
+    if (rc == 0) {
+        rc = values_add_note(out, code, buf_cstr(&canon), note, where, err);
+    }
+    buf_cleanup(&canon);
+    return rc;
+}
+
 int questionnaire_read(const void *data, size_t len, struct values *out,
                        struct err *err)
 {
@@ -388,6 +417,9 @@ int questionnaire_read(const void *data, size_t len, struct values *out,
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (cells[i].row > QN_HEADER_ROW && cells[i].col == QN_COL_VALUE) {
             rc = read_row(b, sh, cells[i].row, out, err);
+        } else if (cells[i].row > QN_HEADER_ROW &&
+                   cells[i].col == QN_COL_NOTE) {
+            rc = read_note(b, sh, cells[i].row, out, err);
         } else if (cells[i].row > QN_HEADER_ROW && cells[i].col > QN_COL_NOTE) {
             char where[VALUE_WHERE_MAX];
             cell_where(cells[i].row, cells[i].col, where, sizeof(where));

@@ -299,6 +299,28 @@ static int check_values(struct collect *c, const struct values *v,
     return 0;
 }
 
+/* The comment key of a value without a cell: "i4214" or "i271 tech=4G". */
+static void note_key(const char *indicator, const char *dims, char *out,
+                     size_t cap)
+{
+    snprintf(out, cap, "%s%s%s", indicator, dims[0] ? " " : "", dims);
+}
+
+/* Notes (comments on empty rows) must be on questionnaire items too. */
+static int check_notes(struct collect *c, const struct values *v,
+                       struct err *err)
+{
+    for (size_t i = 0; i < v->note_count; i++) {
+        const struct value_note *n = &v->notes[i];
+        if (questionnaire_find(c->qn, n->indicator, n->dims) == NULL) {
+            return err_set(err, ERR_INVALID,
+                           "%s: %s%s%s is not in the questionnaire", n->where,
+                           n->indicator, n->dims[0] ? " " : "", n->dims);
+        }
+    }
+    return 0;
+}
+
 static int keep_results(struct collect *c, int64_t id,
                         const struct rule_report *rep, struct err *err)
 {
@@ -367,6 +389,16 @@ static int upload_write(struct collect *c, void *arg, struct err *err)
             return err->code;
         }
     }
+    for (size_t i = 0; i < a->v->note_count; i++) {
+        const struct value_note *n = &a->v->notes[i];
+        char key[128];
+        struct cs_comment cm;
+        note_key(n->indicator, n->dims, key, sizeof(key));
+        cm = (struct cs_comment){0, a->id, key, a->who->name, c->now, n->text};
+        if (cs_comment_add(c->store, &cm, err) != 0) {
+            return err->code;
+        }
+    }
     if (keep_results(c, a->id, a->rep, err) != 0) {
         return err->code;
     }
@@ -422,6 +454,7 @@ int collect_upload(struct collect *c, const struct principal *who,
     rc = rc ? rc : collect_authorize(who, ACT_UPLOAD, a.economy, err);
     rc = rc ? rc : pick_year(up, &v, &a.year, err);
     rc = rc ? rc : check_values(c, &v, a.economy, a.year, err);
+    rc = rc ? rc : check_notes(c, &v, err);
     rc = rc ? rc : check_replaces(c, who, up, a.economy, err);
     rc = rc ? rc : validate(c, &v, a.economy, a.year, rep, err);
     rc = rc ? rc : collect_in_tx(c, upload_write, &a, err);
@@ -457,13 +490,60 @@ static int load_values(struct collect *c, const struct sub *s, struct values *v,
     return 0;
 }
 
-/* A failed warning is answered when one of the submission's values it
- * involves has a comment. */
-static bool answered(const struct rule_result *r, const struct values *v)
+/* The cells the submission's comments are on (review comments, notes on
+ * empty rows, answers to rules). */
+struct cells {
+    char **v; /* owned */
+    size_t n;
+};
+
+static int add_cell(void *ctx, const struct cs_comment *cm, struct err *err)
 {
+    struct cells *cs = ctx;
+    (void)err;
+    cs->v = xreallocarray(cs->v, cs->n + 1, sizeof(char *));
+    cs->v[cs->n++] = xstrdup(cm->cell);
+    return 0;
+}
+
+static void cells_cleanup(struct cells *cs)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        xfree(cs->v[i]);
+    }
+    xfree(cs->v);
+}
+
+static bool cells_has(const struct cells *cs, const char *cell)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        if (strcmp(cs->v[i], cell) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A failed warning is answered by a comment on one of the submission's
+ * values it involves, on the rule itself (its id), or, for a value that
+ * is missing, on that item ("i4214"). */
+static bool answered(const struct rule_result *r, const struct values *v,
+                     const struct cells *notes)
+{
+    if (cells_has(notes, r->rule->id)) {
+        return true;
+    }
     for (size_t i = 0; i < r->count; i++) {
+        const struct rule_operand *op = &r->operands[i];
+        char key[128];
+        if (op->where[0] == '\0') {
+            note_key(op->indicator, op->dims, key, sizeof(key));
+            if (cells_has(notes, key)) {
+                return true;
+            }
+        }
         for (size_t j = 0; j < v->count; j++) {
-            if (strcmp(r->operands[i].where, v->items[j].where) == 0 &&
+            if (strcmp(op->where, v->items[j].where) == 0 &&
                 v->items[j].comment[0] != '\0') {
                 return true;
             }
@@ -473,7 +553,7 @@ static bool answered(const struct rule_result *r, const struct values *v)
 }
 
 static int blocking(const struct rule_report *rep, const struct values *v,
-                    struct err *err)
+                    const struct cells *notes, struct err *err)
 {
     for (size_t i = 0; i < rep->count; i++) {
         const struct rule_result *r = &rep->results[i];
@@ -487,10 +567,12 @@ static int blocking(const struct rule_report *rep, const struct values *v,
                            r->rule->id, cell[0] ? " at " : "", cell,
                            r->rule->message, rep->failed_errors);
         }
-        if (!answered(r, v)) {
+        if (!answered(r, v, notes)) {
             return err_set(err, ERR_CONFLICT,
-                           "warning %s%s%s needs a comment: %s", r->rule->id,
-                           cell[0] ? " at " : "", cell, r->rule->message);
+                           "warning %s%s%s needs a comment (on the value, "
+                           "or on '%s'): %s",
+                           r->rule->id, cell[0] ? " at " : "", cell,
+                           r->rule->id, r->rule->message);
         }
     }
     return 0;
@@ -542,6 +624,7 @@ int collect_submit(struct collect *c, const struct principal *who, int64_t id,
     struct values v;
     struct rule_report rep = {0};
     struct move_tx a = {.who = who, .s = &s, .action = "submission.submit"};
+    struct cells notes = {0};
     int rc;
 
     if (load_sub(c, who, ACT_SUBMIT, id, &s, err) != 0) {
@@ -557,12 +640,14 @@ int collect_submit(struct collect *c, const struct principal *who, int64_t id,
                                                                : "submitted";
     values_init(&v);
     rc = load_values(c, &s, &v, err);
+    rc = rc ? rc : cs_comment_list(c->store, id, add_cell, &notes, err);
     rc = rc ? rc : validate(c, &v, s.economy, s.year, &rep, err);
-    rc = rc ? rc : blocking(&rep, &v, err);
+    rc = rc ? rc : blocking(&rep, &v, &notes, err);
     a.rep = &rep;
     rc = rc ? rc : collect_in_tx(c, move_write, &a, err);
     rule_report_cleanup(&rep);
     values_cleanup(&v);
+    cells_cleanup(&notes);
     return rc;
 }
 
@@ -696,13 +781,33 @@ struct comment_tx {
     const char *text;
 };
 
+/* True if cell names a rule or a questionnaire item ("i4214",
+ * "i4213tfbb speed=10M+"): a focal point's answer that is not on a value. */
+static bool is_answer_target(const struct collect *c, const char *cell)
+{
+    char ind[MAX_CODE_LEN + 1];
+    size_t n = strcspn(cell, " ");
+
+    for (size_t i = 0; i < c->rules->count; i++) {
+        if (strcmp(c->rules->rules[i].id, cell) == 0) {
+            return true;
+        }
+    }
+    if (n == 0 || n > MAX_CODE_LEN) {
+        return false;
+    }
+    memcpy(ind, cell, n);
+    ind[n] = '\0';
+    return questionnaire_find(c->qn, ind, cell[n] ? cell + n + 1 : "") != NULL;
+}
+
 static int comment_write(struct collect *c, void *arg, struct err *err)
 {
     struct comment_tx *a = arg;
     char object[96];
     int rc;
 
-    if (a->who->role == ROLE_FOCAL) {
+    if (a->who->role == ROLE_FOCAL && !is_answer_target(c, a->cell)) {
         rc = cs_value_comment(c->store, a->s->id, a->cell, a->text, err);
     } else {
         struct cs_comment cm = {0,      a->s->id, a->cell, a->who->name,

@@ -29,6 +29,12 @@ void values_cleanup(struct values *v)
         xfree(x->comment);
     }
     xfree(v->items);
+    for (size_t i = 0; i < v->note_count; i++) {
+        xfree(v->notes[i].indicator);
+        xfree(v->notes[i].dims);
+        xfree(v->notes[i].text);
+    }
+    xfree(v->notes);
     xfree(v->economy);
     xfree(v->format);
     memset(v, 0, sizeof(*v));
@@ -59,6 +65,23 @@ int values_add(struct values *v, const char *economy, const char *indicator,
     x->status = xstrdup(status ? status : "");
     x->comment = xstrdup(comment ? comment : "");
     snprintf(x->where, sizeof(x->where), "%s", where);
+    return 0;
+}
+
+int values_add_note(struct values *v, const char *indicator, const char *dims,
+                    const char *text, const char *where, struct err *err)
+{
+    struct value_note *n;
+
+    if (v->note_count >= MAX_UPLOAD_VALUES) {
+        return err_set(err, ERR_LIMIT, "%s: too many comments", where);
+    }
+    v->notes = xreallocarray(v->notes, v->note_count + 1, sizeof(*n));
+    n = &v->notes[v->note_count++];
+    n->indicator = xstrdup(indicator);
+    n->dims = xstrdup(dims);
+    n->text = xstrdup(text);
+    snprintf(n->where, sizeof(n->where), "%s", where);
     return 0;
 }
 

@@ -27,10 +27,20 @@ struct value {
     char where[VALUE_WHERE_MAX]; /* "Questionnaire!G12" or "f.csv:7" */
 };
 
+/* A comment on a questionnaire row left empty: why the value is missing. */
+struct value_note {
+    char *indicator;             /* owned */
+    char *dims;                  /* owned canonical key */
+    char *text;                  /* owned */
+    char where[VALUE_WHERE_MAX]; /* the comment's cell */
+};
+
 struct values {
     struct value *items; /* owned; count used */
     size_t count;
     size_t cap;
+    struct value_note *notes; /* owned; note_count used */
+    size_t note_count;
     char *economy; /* owned: the economy the file says it is for, or NULL */
     int year;      /* the year the file says it is for, or 0 */
     char *format;  /* owned: "xlsx", "csv" or "sdmx-csv" */
@@ -45,6 +55,11 @@ int values_add(struct values *v, const char *economy, const char *indicator,
                const char *dims, int year, double value, const char *status,
                const char *comment, const char *where,
                struct err *err) WARN_UNUSED_RESULT;
+
+/* Append a note (strings copied). ERR_LIMIT past MAX_UPLOAD_VALUES. */
+int values_add_note(struct values *v, const char *indicator, const char *dims,
+                    const char *text, const char *where,
+                    struct err *err) WARN_UNUSED_RESULT;
 
 /* The value for (indicator, dims, year), or NULL. Linear; lists are a few
  * hundred values. */
