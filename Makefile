@@ -37,7 +37,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check check-plain check-san unit cli-tests fuzz-replay fuzz run \
+.PHONY: print-cflags print-libs all check check-plain check-san unit cli-tests fuzz-replay fuzz run \
         deps format format-check lint clean bench
 all: $(BUILD)/ictdev
 
@@ -98,5 +98,10 @@ bench: all
 
 clean:
 	rm -rf build build-san
+
+print-cflags:
+	@echo $(PKG_CFLAGS)
+print-libs:
+	@echo $(PKG_LIBS)
 
 -include $(shell find build build-san -name '*.d' 2>/dev/null)

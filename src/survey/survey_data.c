@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../core/mem.h"
+#include "../core/progress.h"
 #include "../core/strparse.h"
 #include "../io/csv.h"
 #include "../io/stat_files.h"
@@ -23,6 +24,7 @@
 #define BLOCK        (4u << 20)  /* bytes per block in the parallel path */
 #define PARALLEL_MIN (16u << 20) /* smaller files are read sequentially */
 #define CACHE_LEN    48          /* longest category text kept in cache */
+#define SMALL_LABELS 8           /* short labels found without hashing */
 
 /* One column being filled by one reader. */
 struct acc_col {
@@ -34,6 +36,9 @@ struct acc_col {
     char last[CACHE_LEN]; /* the previous row's text, for a cheap repeat */
     size_t last_len;      /* SIZE_MAX: no cached text */
     uint32_t last_code;
+    uint64_t small_key[SMALL_LABELS]; /* packed short labels, see intern */
+    uint32_t small_code[SMALL_LABELS];
+    size_t small_count;
 };
 
 struct acc {
@@ -78,6 +83,9 @@ static void acc_cleanup(struct acc *a)
 }
 
 /* Make room for row index row; new numeric cells start missing. */
+/* Make room for row index row. New cells are not initialised, so pages
+ * beyond the rows actually written are never touched (they cost address
+ * space, not memory); every reader writes each cell of a row it adds. */
 static void acc_reserve(struct acc *a, const struct loader *ld, size_t row)
 {
     size_t cap;
@@ -93,28 +101,66 @@ static void acc_reserve(struct acc *a, const struct loader *ld, size_t row)
         struct acc_col *c = &a->cols[i];
         if (ld->want[i].kinds & SURVEY_NUM) {
             c->num = xreallocarray(c->num, cap, sizeof(*c->num));
-            for (size_t r = a->cap; r < cap; r++) {
-                c->num[r] = NAN;
-            }
         }
-        if (ld->want[i].kinds & SURVEY_CAT) {
+        if (ld->want[i].kinds & (SURVEY_CAT | SURVEY_TEXT)) {
             c->cat = xreallocarray(c->cat, cap, sizeof(*c->cat));
-            for (size_t r = a->cap; r < cap; r++) {
-                c->cat[r] = SURVEY_MISSING_CODE;
-            }
         }
     }
     a->cap = cap;
 }
 
+/* Mark every cell of rows [from, to) missing. */
+static void acc_fill_missing(struct acc *a, size_t from, size_t to)
+{
+    for (size_t i = 0; i < a->col_count; i++) {
+        struct acc_col *c = &a->cols[i];
+        for (size_t r = from; c->num != NULL && r < to; r++) {
+            c->num[r] = NAN;
+        }
+        for (size_t r = from; c->cat != NULL && r < to; r++) {
+            c->cat[r] = SURVEY_MISSING_CODE;
+        }
+    }
+}
+
+#define BAD_LABEL (SURVEY_MISSING_CODE - 1) /* intern: not valid UTF-8 */
+
+/* Pack a label of at most 7 bytes with its length into one integer. */
+static uint64_t small_key(const char *s, size_t len)
+{
+    uint64_t k = len;
+
+    for (size_t i = 0; i < len; i++) {
+        k |= (uint64_t)(unsigned char)s[i] << (8 * (i + 1));
+    }
+    return k;
+}
+
+/* The code of label s, adding it if new. Short labels of low-cardinality
+ * columns (sex, urban, 0/1) are found by comparing packed integers, others
+ * through the previous row's label and then the hash map. Returns
+ * BAD_LABEL for a new label that is not valid UTF-8 (the CSV reader's own
+ * check is off: numbers are checked by their parser, labels here, once). */
 static uint32_t intern(struct acc_col *c, const char *s, size_t len)
 {
     size_t code;
+    size_t bad;
+    uint64_t key = len <= 7 ? small_key(s, len) : 0;
 
+    if (key != 0) {
+        for (size_t i = 0; i < c->small_count; i++) {
+            if (c->small_key[i] == key) {
+                return c->small_code[i];
+            }
+        }
+    }
     if (len == c->last_len && memcmp(c->last, s, len) == 0) {
         return c->last_code;
     }
     if (!strmap_get(&c->map, s, len, &code)) {
+        if (!utf8_valid(s, len, &bad)) {
+            return BAD_LABEL;
+        }
         code = c->label_count;
         if (c->label_count == c->label_cap) {
             c->label_cap = c->label_cap ? c->label_cap * 2 : 16;
@@ -123,6 +169,10 @@ static uint32_t intern(struct acc_col *c, const char *s, size_t len)
         }
         c->labels[c->label_count++] = xstrndup(s, len);
         strmap_put(&c->map, s, len, code);
+        if (key != 0 && c->small_count < SMALL_LABELS) {
+            c->small_key[c->small_count] = key;
+            c->small_code[c->small_count++] = (uint32_t)code;
+        }
     }
     if (len <= CACHE_LEN) {
         memcpy(c->last, s, len);
@@ -206,6 +256,7 @@ static int acc_csv_row(struct acc *a, const struct loader *ld,
                        ld->header_count);
     }
     acc_reserve(a, ld, row);
+    acc_fill_missing(a, row, row + 1);
     for (size_t i = 0; i < ld->col_count; i++) {
         const struct csv_field *f;
         struct acc_col *c = &a->cols[i];
@@ -220,14 +271,20 @@ static int acc_csv_row(struct acc *a, const struct loader *ld,
             continue; /* missing: cells start missing */
         }
         if ((ld->want[i].kinds & SURVEY_NUM) &&
-            !parse_number(f->ptr, f->len, &c->num[row])) {
+            !parse_number(f->ptr, f->len, &c->num[row]) &&
+            !(ld->want[i].kinds & SURVEY_TEXT)) {
             return not_number(ld, i, rec->line, f, err);
         }
         if (ld->want[i].nonneg && c->num[row] < 0) {
             return bad_value(ld, i, rec->line, "negative value", err);
         }
-        if (ld->want[i].kinds & SURVEY_CAT) {
+        if ((ld->want[i].kinds & SURVEY_CAT) ||
+            ((ld->want[i].kinds & SURVEY_TEXT) && isnan(c->num[row]))) {
             c->cat[row] = intern(c, f->ptr, f->len);
+            if (c->cat[row] == BAD_LABEL) {
+                c->cat[row] = SURVEY_MISSING_CODE;
+                return bad_value(ld, i, rec->line, "not valid UTF-8", err);
+            }
         }
     }
     a->rows++;
@@ -269,18 +326,25 @@ static int load_sequential(struct csv_reader *r, const struct loader *ld,
                            struct acc *a, struct err *err)
 {
     struct csv_record rec;
+    struct progress bar;
     int rc;
 
+    progress_start(&bar, "reading", csv_size(r));
     for (;;) {
         rc = csv_next(r, &rec, err);
         if (rc != 0 || rec.count == 0) {
-            return rc;
+            break;
         }
         rc = acc_csv_row(a, ld, &rec, err);
         if (rc != 0) {
-            return rc;
+            break;
+        }
+        if ((a->rows & 0xffff) == 0) {
+            progress_update(&bar, csv_offset(r));
         }
     }
+    progress_finish(&bar);
+    return rc;
 }
 
 /* ---- the parallel path ---- */
@@ -291,6 +355,8 @@ struct job {
     uint64_t from, to; /* byte range; from is at a line start */
     struct acc acc;
     atomic_bool *give_up; /* shared: set by whoever meets a problem */
+    struct progress *bar; /* the first job draws it (bars are not
+                             thread-safe); NULL for the other */
 };
 
 /* Parse [off, off+len) of buf (a whole number of lines). */
@@ -305,6 +371,7 @@ static bool job_block(struct job *j, const char *buf, size_t len)
         return false;
     }
     r = csv_open_mem(buf, len, j->ld->path);
+    csv_set_utf8_check(r, false);
     while (ok) {
         if (csv_next(r, &rec, &err) != 0) {
             ok = false;
@@ -358,6 +425,10 @@ static void *job_run(void *arg)
             break;
         }
         off += len;
+        if (j->bar != NULL) {
+            /* Both halves advance at about the same pace. */
+            progress_update(j->bar, 2 * (off - j->from));
+        }
     }
     xfree(buf);
     return NULL;
@@ -367,18 +438,26 @@ static void *job_run(void *arg)
 static void acc_merge(struct acc *a, struct acc *b, const struct loader *ld)
 {
     size_t base = a->rows;
+    size_t total = a->rows + b->rows;
 
-    acc_reserve(a, ld, a->rows + b->rows);
+    /* Column by column, freeing b's copy at once: the peak is the data
+     * plus one column, not twice the data. */
     for (size_t i = 0; i < a->col_count; i++) {
         struct acc_col *ca = &a->cols[i];
         struct acc_col *cb = &b->cols[i];
         uint32_t *remap;
         if (ld->want[i].kinds & SURVEY_NUM) {
-            memcpy(ca->num + base, cb->num, b->rows * sizeof(double));
+            ca->num = xreallocarray(ca->num, total + 1, sizeof(double));
+            if (b->rows > 0) {
+                memcpy(ca->num + base, cb->num, b->rows * sizeof(double));
+            }
+            xfree(cb->num);
+            cb->num = NULL;
         }
-        if (!(ld->want[i].kinds & SURVEY_CAT)) {
+        if (!(ld->want[i].kinds & (SURVEY_CAT | SURVEY_TEXT))) {
             continue;
         }
+        ca->cat = xreallocarray(ca->cat, total + 1, sizeof(uint32_t));
         remap = xcalloc(cb->label_count ? cb->label_count : 1, sizeof(*remap));
         for (size_t k = 0; k < cb->label_count; k++) {
             ca->last_len = SIZE_MAX;
@@ -390,8 +469,11 @@ static void acc_merge(struct acc *a, struct acc *b, const struct loader *ld)
                 code == SURVEY_MISSING_CODE ? code : remap[code];
         }
         xfree(remap);
+        xfree(cb->cat);
+        cb->cat = NULL;
     }
-    a->rows += b->rows;
+    a->rows = total;
+    a->cap = total + 1;
 }
 
 /* The offset of the first line start at or after at, or size. */
@@ -420,6 +502,7 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
                           uint64_t size, struct acc *a)
 {
     atomic_bool give_up = false;
+    struct progress bar;
     struct job jobs[2];
     pthread_t tid;
     int fd = open(ld->path, O_RDONLY | O_CLOEXEC);
@@ -430,12 +513,14 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
         return false;
     }
     mid = next_line(fd, start + (size - start) / 2, size);
+    progress_start(&bar, "reading", 2 * (mid - start));
     for (int k = 0; k < 2; k++) {
         jobs[k].ld = ld;
         jobs[k].fd = fd;
         jobs[k].from = k == 0 ? start : mid;
         jobs[k].to = k == 0 ? mid : size;
         jobs[k].give_up = &give_up;
+        jobs[k].bar = k == 0 ? &bar : NULL;
         acc_init(&jobs[k].acc, ld->col_count);
     }
     if (pthread_create(&tid, NULL, job_run, &jobs[1]) != 0) {
@@ -446,6 +531,7 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
         pthread_join(tid, NULL);
     }
     close(fd);
+    progress_finish(&bar);
     ok = !atomic_load(&give_up);
     if (ok) {
         acc_merge(&jobs[0].acc, &jobs[1].acc, ld);
@@ -485,6 +571,7 @@ static int load_csv(struct loader *ld, int threads, struct acc *a,
         return err->code;
     }
     rc = read_header(r, ld, err);
+    csv_set_utf8_check(r, false);
     start = csv_offset(r);
     size = csv_size(r);
     if (rc == 0 && threads > 1 && size >= parallel_min() &&
@@ -519,6 +606,7 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
 
     acc_reserve(s->acc, s->ld, (size_t)row);
     if (row >= s->acc->rows) {
+        acc_fill_missing(s->acc, s->acc->rows, (size_t)row + 1);
         s->acc->rows = (size_t)row + 1;
     }
     if (v->missing) {
@@ -541,7 +629,8 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
     if (kinds & SURVEY_NUM) {
         if (!v->is_text) {
             c->num[row] = v->num;
-        } else if (!parse_double_fast(text, len, &c->num[row])) {
+        } else if (!parse_double_fast(text, len, &c->num[row]) &&
+                   !(kinds & SURVEY_TEXT)) {
             return err_set(err, ERR_INVALID,
                            "%s: row %llu, column '%s': '%.40s' is not a "
                            "number",
@@ -556,8 +645,16 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
                        s->ld->want[col].name,
                        s->ld->want[col].role ? s->ld->want[col].role : "it");
     }
-    if (kinds & SURVEY_CAT) {
+    if ((kinds & SURVEY_CAT) ||
+        ((kinds & SURVEY_TEXT) && (kinds & SURVEY_NUM) && isnan(c->num[row]))) {
         c->cat[row] = intern(c, text, len);
+        if (c->cat[row] == BAD_LABEL) {
+            c->cat[row] = SURVEY_MISSING_CODE;
+            return err_set(err, ERR_INVALID,
+                           "%s: row %llu, column '%s': not valid UTF-8",
+                           s->ld->path, (unsigned long long)row + 1,
+                           s->ld->want[col].name);
+        }
     }
     return 0;
 }
@@ -597,6 +694,11 @@ static bool is_csv(const char *path)
                        strcasecmp(path + n - 4, ".txt") == 0));
 }
 
+static bool text_allowed(const struct survey_want *w)
+{
+    return !(w->kinds & SURVEY_NUM) || (w->kinds & SURVEY_TEXT);
+}
+
 /* Merge duplicate names in want into a new owned list. */
 static struct survey_want *unique_wants(const struct survey_want *want,
                                         size_t count, size_t *out_count)
@@ -612,7 +714,13 @@ static struct survey_want *unique_wants(const struct survey_want *want,
         if (j == n) {
             u[n++] = want[i];
         } else {
+            /* Lenient numbers only if every want of the column allows
+             * them. */
+            bool text_ok = text_allowed(&u[j]) && text_allowed(&want[i]);
             u[j].kinds |= want[i].kinds;
+            if (!text_ok) {
+                u[j].kinds &= ~SURVEY_TEXT;
+            }
             u[j].required = u[j].required || want[i].required;
             u[j].nonneg = u[j].nonneg || want[i].nonneg;
             u[j].optional = u[j].optional && want[i].optional;
