@@ -4,6 +4,7 @@
 
 #include "../core/mem.h"
 #include "app_int.h"
+#include "collect_http.h"
 
 struct route {
     const char *pattern; /* "/api/v1/indicators/{}" */
@@ -243,6 +244,51 @@ static bool match(const char *pattern, const struct http_req *req,
     return i == req->nseg;
 }
 
+/* Data collection: the only routes that take POST (collect_http.h). */
+static const char *const collect_api_routes[] = {
+    "/api/v1/login", "/api/v1/logout", "/api/v1/submissions",
+    "/api/v1/submissions/{}", "/api/v1/submissions/{}/{}"};
+static const char *const collect_page_routes[] = {"/collect", "/collect/{}",
+                                                  "/collect/submissions/{}"};
+
+/* True if req went to data collection (and was answered). */
+static bool handle_collect(struct ctx *c)
+{
+    const struct http_req *req = c->req;
+    struct collect_http_in in;
+    struct collect_http_out out;
+
+    if (c->app->collect == NULL) {
+        return false;
+    }
+    memset(&in, 0, sizeof(in));
+    in.authorization = req->authorization;
+    in.cookie = req->cookie;
+    in.csrf = req->csrf;
+    in.content_type = req->content_type;
+    in.body = req->body;
+    in.body_len = req->body_len;
+    in.address = req->address ? req->address : "";
+    for (size_t i = 0; i < ARRAY_COUNT(collect_api_routes); i++) {
+        if (match(collect_api_routes[i], req, c->params)) {
+            memset(&out, 0, sizeof(out));
+            collect_http_api(c->app->collect, c, &in, &out);
+            snprintf(c->resp->set_cookie, sizeof(c->resp->set_cookie), "%s",
+                     out.set_cookie);
+            c->resp->www_authenticate = out.www_authenticate;
+            return true;
+        }
+    }
+    for (size_t i = 0; i < ARRAY_COUNT(collect_page_routes); i++) {
+        if (match(collect_page_routes[i], req, c->params) &&
+            strcmp(req->method, "GET") == 0) {
+            collect_http_page(c->app->collect, c, &in);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void handle(void *cls, const struct http_req *req,
                    struct http_resp *resp)
 {
@@ -251,6 +297,9 @@ static void handle(void *cls, const struct http_req *req,
     c.app = cls;
     c.req = req;
     c.resp = resp;
+    if (handle_collect(&c)) {
+        return;
+    }
     for (size_t i = 0; i < ARRAY_COUNT(routes); i++) {
         if (!match(routes[i].pattern, req, c.params)) {
             continue;
@@ -308,11 +357,18 @@ struct app *app_new(const char *db_path, const char *geo_path, struct err *err)
     return a;
 }
 
+int app_enable_collect(struct app *a, const char *data_dir, struct err *err)
+{
+    a->collect = collect_http_new(a->db_path, data_dir, err);
+    return a->collect ? 0 : err->code;
+}
+
 void app_free(struct app *a)
 {
     if (a == NULL) {
         return;
     }
+    collect_http_free(a->collect);
     /* The main thread may have opened one for checks. */
     free_store(pthread_getspecific(a->key));
     pthread_key_delete(a->key);

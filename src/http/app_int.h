@@ -15,10 +15,13 @@
 #include "app.h"
 #include "server.h"
 
+struct collect_http;
+
 struct app {
-    char *db_path;           /* owned */
-    struct geo_world *world; /* owned; shared read-only by all threads */
-    pthread_key_t key;       /* per-thread struct store * */
+    char *db_path;                /* owned */
+    struct collect_http *collect; /* owned; NULL: no data collection */
+    struct geo_world *world;      /* owned; shared read-only by all threads */
+    pthread_key_t key;            /* per-thread struct store * */
 };
 
 /* A request in flight: the app, the request, its path parameters. */

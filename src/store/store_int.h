@@ -102,5 +102,10 @@ struct store *store_sqlite_open(const char *path, unsigned flags,
 /* Open the PostgreSQL backend (store_pg.c); uri is a libpq connection URI
  * ("postgresql://..." or "postgres://..."). Contract of store_open. */
 struct store *store_pg_open(const char *uri, unsigned flags, struct err *err);
+/* The SQLite connection of s, or NULL when s uses another backend. Borrowed
+ * until store_close. For store-side modules with their own tables
+ * (plan_store.c); they must not leave a transaction open. */
+struct sqlite3;
+struct sqlite3 *store_sqlite_handle(struct store *s);
 
 #endif

@@ -517,7 +517,9 @@ static int migrate(struct pg *p, struct err *err)
         buf_reset(&ddl);
         store_sql_render(store_sql_migrations[v], STORE_SQL_POSTGRESQL, 1,
                          &ddl);
-        if (exec_sql(p, ddl.data, err) != 0) {
+        if (exec_sql(p, ddl.data, err) != 0 ||
+            (store_sql_migrations_pg[v] != NULL &&
+             exec_sql(p, store_sql_migrations_pg[v], err) != 0)) {
             buf_cleanup(&ddl);
             goto fail;
         }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/compiler.h"
+#include "store.h"
 
 const char *const store_sql_migrations[] = {
     /* 1: the initial schema. */
@@ -48,8 +49,92 @@ const char *const store_sql_migrations[] = {
     " note TEXT,"
     " PRIMARY KEY(area_id, indicator_id, year, dims, batch_id))"
     " WITHOUT ROWID;",
+/* 2: data collection (store/collect_store.c): users, API tokens and
+     * sessions (hashes only), uploaded files by SHA-256, submissions with
+     * their values, rule results and review comments, the rules, and the
+     * audit log. Submissions and the audit log are never deleted; the
+     * audit log is never updated either (triggers). */
+    "CREATE TABLE users("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+    " economies TEXT NOT NULL, password TEXT, disabled INTEGER NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE tokens("
+    " id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),"
+    " hash TEXT NOT NULL UNIQUE, label TEXT NOT NULL,"
+    " created INTEGER NOT NULL, revoked INTEGER);"
+    "CREATE TABLE sessions("
+    " hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL, address TEXT)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE files("
+    " sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE submissions("
+    " id INTEGER PRIMARY KEY, economy TEXT NOT NULL, year INTEGER NOT NULL,"
+    " state TEXT NOT NULL, sha256 TEXT NOT NULL REFERENCES files(sha256),"
+    " file_name TEXT NOT NULL, format TEXT NOT NULL,"
+    " created_by TEXT NOT NULL, created INTEGER NOT NULL,"
+    " address TEXT NOT NULL, updated INTEGER NOT NULL,"
+    " replaces INTEGER NOT NULL, batch_id INTEGER NOT NULL,"
+    " errors INTEGER NOT NULL, warnings INTEGER NOT NULL);"
+    "CREATE INDEX submissions_state ON submissions(state, economy);"
+    "CREATE TABLE submission_values("
+    " submission_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " indicator TEXT NOT NULL, dims TEXT NOT NULL, year INTEGER NOT NULL,"
+    " value REAL NOT NULL, status TEXT NOT NULL, comment TEXT NOT NULL,"
+    " cell TEXT NOT NULL, PRIMARY KEY(submission_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE submission_results("
+    " submission_id INTEGER NOT NULL, rule_id TEXT NOT NULL,"
+    " severity TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL,"
+    " PRIMARY KEY(submission_id, rule_id)) WITHOUT ROWID;"
+    "CREATE TABLE review_comments("
+    " id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL,"
+    " cell TEXT NOT NULL, author TEXT NOT NULL, time INTEGER NOT NULL,"
+    " text TEXT NOT NULL);"
+    "CREATE TABLE rules("
+    " id TEXT PRIMARY KEY, severity TEXT NOT NULL, kind TEXT NOT NULL,"
+    " indicators TEXT NOT NULL, expression TEXT NOT NULL,"
+    " message TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE audit("
+    " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL,"
+    " address TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,"
+    " before TEXT NOT NULL, after TEXT NOT NULL);",
+    /* 3: the results framework (store/plan_store.c): every version of the
+     * plan document, append-only; the newest is the current plan. */
+    "CREATE TABLE plan_versions("
+    " id INTEGER PRIMARY KEY, time BIGINT NOT NULL, origin TEXT NOT NULL,"
+    " action TEXT NOT NULL, set_name TEXT NOT NULL,"
+    " set_illustrative INTEGER NOT NULL, doc TEXT NOT NULL);",
 };
 const size_t store_sql_migration_count = ARRAY_COUNT(store_sql_migrations);
+_Static_assert(ARRAY_COUNT(store_sql_migrations) == STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+/* What a migration needs beyond the shared text, per dialect (NULL: none).
+ * Triggers are spelled differently in SQLite and PostgreSQL. */
+const char *const store_sql_migrations_sqlite[] = {
+    NULL,
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions"
+    " BEGIN SELECT RAISE(ABORT, 'submissions are never deleted'); END;",
+    NULL,
+};
+const char *const store_sql_migrations_pg[] = {
+    NULL,
+    "CREATE FUNCTION ictdev_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END$$;"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW"
+    " EXECUTE FUNCTION ictdev_refuse('the audit log is append-only');"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW"
+    " EXECUTE FUNCTION ictdev_refuse('the audit log is append-only');"
+    "CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions"
+    " FOR EACH ROW EXECUTE FUNCTION"
+    " ictdev_refuse('submissions are never deleted');",
+    NULL,
+};
 
 const char *const store_sql_counts[] = {
     "SELECT count(*) FROM areas WHERE is_group = 0",
@@ -95,6 +180,23 @@ const struct store_sql_table store_sql_tables[] = {
     {"sources", "id, text", "it", "id"},
     {"batches", "id, time, kind, origin, file, sha256, note, changed",
      "iiitttti", "id"},
+    {"users", "id, name, role, economies, password, disabled, created",
+     "itttt"
+     "ii",
+     "id"},
+    {"tokens", "id, user_id, hash, label, created, revoked", "iittii", "id"},
+    {"rules", "id, severity, kind, indicators, expression, message", "tttttt",
+     "id"},
+    {"audit", "id, time, actor, address, action, object, before, after",
+     "ii"
+     "tttttt",
+     "id"},
+    {"plan_versions",
+     "id, time, origin, action, set_name, set_illustrative, doc",
+     "ii"
+     "ttt"
+     "it",
+     "id"},
     {"obs",
      "indicator_id, area_id, year, dims, batch_id, value, status, source_id,"
      " note",
@@ -110,6 +212,7 @@ static const struct {
      "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
     {" WITHOUT ROWID", ""},
     {"REAL", "DOUBLE PRECISION"},
+    {"BLOB", "BYTEA"},
     {"TEXT", "TEXT COLLATE \"C\""},
 };
 

@@ -18,6 +18,10 @@
 /* migrations[v] brings the schema from version v to v + 1. */
 extern const char *const store_sql_migrations[];
 extern const size_t store_sql_migration_count;
+/* Per-dialect text applied after store_sql_migrations[v] (NULL: none), for
+ * what the dialects spell differently (triggers). */
+extern const char *const store_sql_migrations_sqlite[];
+extern const char *const store_sql_migrations_pg[];
 
 enum store_sql_dialect { STORE_SQL_SQLITE, STORE_SQL_POSTGRESQL };
 

@@ -430,7 +430,9 @@ static int migrate(struct sq *q, int from, struct err *err)
         return err->code;
     }
     for (int v = from; v < STORE_SCHEMA_VERSION; v++) {
-        if (exec_sql(q, store_sql_migrations[v], err) != 0) {
+        if (exec_sql(q, store_sql_migrations[v], err) != 0 ||
+            (store_sql_migrations_sqlite[v] != NULL &&
+             exec_sql(q, store_sql_migrations_sqlite[v], err) != 0)) {
             goto fail;
         }
     }
@@ -2022,3 +2024,12 @@ static const struct store_ops sqlite_ops = {
     .counts = sq_counts,
     .table_read = sq_table_read,
 };
+
+/* For store-side modules that keep their own tables (plan_store.c). */
+struct sqlite3 *store_sqlite_handle(struct store *s)
+{
+    if (s == NULL || s->ops != &sqlite_ops) {
+        return NULL;
+    }
+    return sq_of(s)->db;
+}
