@@ -1,0 +1,1846 @@
+/* SQLite backend of the store (the only file that includes <sqlite3.h>).
+ *
+ * Schema (version 1): areas holds economies and groups in one id space, so
+ * that group aggregates are observations like any other. obs is one
+ * append-only WITHOUT ROWID table keyed by (indicator_id, area_id, year,
+ * dims, batch_id): the revisions of one value are adjacent, the current one
+ * is the last, and an as-of query is a bound on batch_id. Codes are interned
+ * in memory (strmap) so a load binds integers only. Every statement is
+ * prepared once with placeholders; no outside text enters SQL. */
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../core/buf.h"
+#include "../core/limits.h"
+#include "../core/mem.h"
+#include "../core/strmap.h"
+#include "../core/strparse.h"
+#include "store.h"
+#include "store_int.h"
+
+/* 'ICTD': marks the file as an ictdev store (PRAGMA application_id). */
+#define APP_ID 0x49435444
+
+static const char *const migrations[] = {
+    /* 1: the initial schema. */
+    "CREATE TABLE areas("
+    " id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE,"
+    " is_group INTEGER NOT NULL, name TEXT NOT NULL, iso2 TEXT, m49 TEXT,"
+    " un_region TEXT, un_subregion TEXT, un_intermediate TEXT,"
+    " itu_region TEXT, itu_region_verified INTEGER, wb_region TEXT,"
+    " is_independent INTEGER, kind TEXT, source TEXT, verified INTEGER,"
+    " note TEXT);"
+    "CREATE TABLE memberships("
+    " group_id INTEGER NOT NULL, economy_id INTEGER NOT NULL,"
+    " from_year INTEGER NOT NULL, to_year INTEGER NOT NULL, source TEXT,"
+    " verified INTEGER NOT NULL,"
+    " PRIMARY KEY(group_id, economy_id, from_year)) WITHOUT ROWID;"
+    "CREATE INDEX memberships_economy ON memberships(economy_id);"
+    "CREATE TABLE dimensions("
+    " dimension TEXT NOT NULL, value TEXT NOT NULL, label TEXT, seq INTEGER,"
+    " PRIMARY KEY(dimension, value)) WITHOUT ROWID;"
+    "CREATE TABLE indicators("
+    " id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    " definition TEXT, unit TEXT, kind TEXT, collection TEXT, dims TEXT,"
+    " sdg TEXT, source_instrument TEXT, formula TEXT, agg TEXT, weight TEXT,"
+    " verified INTEGER);"
+    "CREATE TABLE code_map("
+    " source TEXT NOT NULL, kind INTEGER NOT NULL, source_code TEXT NOT NULL,"
+    " target TEXT, note TEXT,"
+    " PRIMARY KEY(source, kind, source_code)) WITHOUT ROWID;"
+    "CREATE TABLE sources(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE batches("
+    " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    " origin TEXT NOT NULL, file TEXT, sha256 TEXT, note TEXT,"
+    " changed INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE obs("
+    " indicator_id INTEGER NOT NULL, area_id INTEGER NOT NULL,"
+    " year INTEGER NOT NULL, dims TEXT NOT NULL, batch_id INTEGER NOT NULL,"
+    " value REAL NOT NULL, status INTEGER NOT NULL, source_id INTEGER,"
+    " note TEXT,"
+    " PRIMARY KEY(indicator_id, area_id, year, dims, batch_id))"
+    " WITHOUT ROWID;",
+};
+
+enum stmt_id {
+    ST_AREA_PUT_ECO,
+    ST_AREA_PUT_GROUP,
+    ST_IND_PUT,
+    ST_MEM_PUT,
+    ST_DIM_PUT,
+    ST_MAP_PUT,
+    ST_SOURCE_GET,
+    ST_SOURCE_PUT,
+    ST_BATCH_LAST,
+    ST_BATCH_PUT,
+    ST_OBS_ANY,
+    ST_OBS_CUR,
+    ST_OBS_PUT,
+    ST_OBS_SERIES,
+    ST_OBS_HISTORY,
+    ST_BATCH_ASOF,
+    ST_MEM_OF_GROUP,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_AREA_PUT_ECO] =
+        "INSERT INTO areas(code, is_group, name, iso2, m49, un_region,"
+        " un_subregion, un_intermediate, itu_region, itu_region_verified,"
+        " wb_region, is_independent, note)"
+        " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        " ON CONFLICT(code) DO UPDATE SET is_group=0, name=?2, iso2=?3,"
+        " m49=?4, un_region=?5, un_subregion=?6, un_intermediate=?7,"
+        " itu_region=?8, itu_region_verified=?9, wb_region=?10,"
+        " is_independent=?11, note=?12",
+    [ST_AREA_PUT_GROUP] =
+        "INSERT INTO areas(code, is_group, name, kind, source, verified, note)"
+        " VALUES(?1, 1, ?2, ?3, ?4, ?5, ?6)"
+        " ON CONFLICT(code) DO UPDATE SET is_group=1, name=?2, kind=?3,"
+        " source=?4, verified=?5, note=?6",
+    [ST_IND_PUT] =
+        "INSERT INTO indicators(code, name, definition, unit, kind,"
+        " collection, dims, sdg, source_instrument, formula, agg, weight,"
+        " verified) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+        " ON CONFLICT(code) DO UPDATE SET name=?2, definition=?3, unit=?4,"
+        " kind=?5, collection=?6, dims=?7, sdg=?8, source_instrument=?9,"
+        " formula=?10, agg=?11, weight=?12, verified=?13",
+    [ST_MEM_PUT] = "INSERT OR REPLACE INTO memberships(group_id, economy_id,"
+                   " from_year, to_year, source, verified)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_DIM_PUT] = "INSERT OR REPLACE INTO dimensions(dimension, value, label,"
+                   " seq) VALUES(?1, ?2, ?3,"
+                   " (SELECT count(*) FROM dimensions))",
+    [ST_MAP_PUT] = "INSERT OR REPLACE INTO code_map(source, kind, source_code,"
+                   " target, note) VALUES(?1, ?2, ?3, ?4, ?5)",
+    [ST_SOURCE_GET] = "SELECT id FROM sources WHERE text = ?1",
+    [ST_SOURCE_PUT] = "INSERT INTO sources(text) VALUES(?1)",
+    [ST_BATCH_LAST] = "SELECT id, time FROM batches ORDER BY id DESC LIMIT 1",
+    [ST_BATCH_PUT] = "INSERT INTO batches(time, kind, origin, file, sha256,"
+                     " note) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_OBS_ANY] = "SELECT 1 FROM obs LIMIT 1",
+    [ST_OBS_CUR] = "SELECT batch_id, value, status, source_id, note FROM obs"
+                   " WHERE indicator_id=?1 AND area_id=?2 AND year=?3"
+                   " AND dims=?4 ORDER BY batch_id DESC LIMIT 1",
+    [ST_OBS_PUT] = "INSERT INTO obs(indicator_id, area_id, year, dims,"
+                   " batch_id, value, status, source_id, note)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_OBS_SERIES] =
+        "SELECT o.year, o.dims, o.batch_id, o.value, o.status, s.text,"
+        " o.note, b.time, b.kind FROM obs o"
+        " JOIN batches b ON b.id = o.batch_id"
+        " LEFT JOIN sources s ON s.id = o.source_id"
+        " WHERE o.indicator_id=?1 AND o.area_id=?2 AND o.year BETWEEN ?3"
+        " AND ?4 AND o.batch_id <= ?5"
+        " ORDER BY o.year, o.dims, o.batch_id",
+    [ST_OBS_HISTORY] =
+        "SELECT o.year, o.dims, o.batch_id, o.value, o.status, s.text,"
+        " o.note, b.time, b.kind, b.origin, b.file, b.sha256, b.note,"
+        " b.changed FROM obs o"
+        " JOIN batches b ON b.id = o.batch_id"
+        " LEFT JOIN sources s ON s.id = o.source_id"
+        " WHERE o.indicator_id=?1 AND o.area_id=?2 AND o.year=?3"
+        " AND o.dims=?4 ORDER BY o.batch_id",
+    [ST_BATCH_ASOF] = "SELECT max(id) FROM batches WHERE time <= ?1",
+    [ST_MEM_OF_GROUP] = "SELECT economy_id, from_year, to_year FROM"
+                        " memberships WHERE group_id = ?1",
+};
+
+/* A code known to the store, in the in-memory cache. */
+struct sq_code {
+    int64_t id;
+    char *code;    /* owned */
+    bool is_group; /* areas only */
+};
+
+struct sq {
+    struct store base; /* first: store.c sees only this */
+    sqlite3 *db;
+    bool readonly;
+    int tx;                     /* 0 none, 1 plain transaction, 2 batch */
+    sqlite3_stmt *st[ST_COUNT]; /* prepared on first use */
+    /* Code caches, loaded on demand and dropped after reference writes. */
+    bool cache_ok;
+    struct strmap ind_ids;  /* code → index into inds */
+    struct strmap area_ids; /* code → index into areas */
+    struct sq_code *inds;   /* sorted by code */
+    size_t ind_count;
+    struct sq_code *areas; /* economies by code, then groups by code */
+    size_t area_count;
+    struct strmap source_ids; /* source text → id (valid within a batch) */
+    /* The open batch. */
+    int64_t batch_id;
+    int64_t batch_changed;
+    bool batch_fresh; /* obs was empty at batch start: no lookups needed */
+};
+
+static struct sq *sq_of(struct store *s)
+{
+    return (struct sq *)s;
+}
+
+static int db_fail(struct sq *q, struct err *err, const char *what)
+{
+    return err_set(err, ERR_STORAGE, "%s: %s: %s", q->base.path, what,
+                   sqlite3_errmsg(q->db));
+}
+
+static int exec_sql(struct sq *q, const char *sql, struct err *err)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(err, ERR_STORAGE, "%s: %s", q->base.path,
+                msg ? msg : sqlite3_errmsg(q->db));
+        sqlite3_free(msg);
+        return ERR_STORAGE;
+    }
+    return 0;
+}
+
+/* The prepared statement id, reset and unbound, or NULL with err. */
+static sqlite3_stmt *stmt(struct sq *q, enum stmt_id id, struct err *err)
+{
+    if (!q->st[id]) {
+        if (sqlite3_prepare_v3(q->db, stmt_sql[id], -1,
+                               SQLITE_PREPARE_PERSISTENT, &q->st[id],
+                               NULL) != SQLITE_OK) {
+            db_fail(q, err, "prepare");
+            return NULL;
+        }
+    }
+    sqlite3_reset(q->st[id]);
+    sqlite3_clear_bindings(q->st[id]);
+    return q->st[id];
+}
+
+/* Bind text, NULL for NULL or "". */
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && s[0]) {
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, i);
+    }
+}
+
+/* Column text, "" for NULL. Borrowed until the next step. */
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+/* Step a statement that returns no rows. */
+static int step_done(struct sq *q, sqlite3_stmt *st, struct err *err,
+                     const char *what)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return db_fail(q, err, what);
+    }
+    return 0;
+}
+
+/* ---- Caches ---------------------------------------------------------- */
+
+static void cache_drop(struct sq *q)
+{
+    for (size_t i = 0; i < q->ind_count; i++) {
+        xfree(q->inds[i].code);
+    }
+    for (size_t i = 0; i < q->area_count; i++) {
+        xfree(q->areas[i].code);
+    }
+    xfree(q->inds);
+    xfree(q->areas);
+    q->inds = NULL;
+    q->areas = NULL;
+    q->ind_count = 0;
+    q->area_count = 0;
+    strmap_cleanup(&q->ind_ids);
+    strmap_cleanup(&q->area_ids);
+    q->cache_ok = false;
+}
+
+static int cache_fill(struct sq *q, const char *sql, struct sq_code **out,
+                      size_t *out_count, struct strmap *map, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return db_fail(q, err, "prepare");
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *code = col_text(st, 1);
+        if (*out_count == cap) {
+            cap = cap ? cap * 2 : 256;
+            *out = xreallocarray(*out, cap, sizeof(**out));
+        }
+        (*out)[*out_count].id = sqlite3_column_int64(st, 0);
+        (*out)[*out_count].code = xstrdup(code);
+        (*out)[*out_count].is_group = sqlite3_column_int(st, 2) != 0;
+        strmap_put(map, code, strlen(code), *out_count);
+        (*out_count)++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        return db_fail(q, err, "reading codes");
+    }
+    return 0;
+}
+
+static int cache_load(struct sq *q, struct err *err)
+{
+    if (q->cache_ok) {
+        return 0;
+    }
+    cache_drop(q);
+    if (cache_fill(q, "SELECT id, code, 0 FROM indicators ORDER BY code",
+                   &q->inds, &q->ind_count, &q->ind_ids, err) != 0 ||
+        cache_fill(q,
+                   "SELECT id, code, is_group FROM areas"
+                   " ORDER BY is_group, code",
+                   &q->areas, &q->area_count, &q->area_ids, err) != 0) {
+        cache_drop(q);
+        return err->code;
+    }
+    q->cache_ok = true;
+    return 0;
+}
+
+/* Index into q->inds of code, or ERR_NOT_FOUND. */
+static int find_ind(struct sq *q, const char *code, size_t *out,
+                    struct err *err)
+{
+    if (!strmap_get(&q->ind_ids, code, strlen(code), out)) {
+        return err_set(err, ERR_NOT_FOUND, "unknown indicator '%s'", code);
+    }
+    return 0;
+}
+
+static int find_area(struct sq *q, const char *code, size_t *out,
+                     struct err *err)
+{
+    if (!strmap_get(&q->area_ids, code, strlen(code), out)) {
+        return err_set(err, ERR_NOT_FOUND, "unknown economy or group '%s'",
+                       code);
+    }
+    return 0;
+}
+
+/* ---- Opening and schema ---------------------------------------------- */
+
+static int pragma_int(struct sq *q, const char *sql, int *out, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return db_fail(q, err, "prepare");
+    }
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return db_fail(q, err, "reading the schema version");
+    }
+    return 0;
+}
+
+/* Apply the migrations after version `from`, all in one transaction. */
+static int migrate(struct sq *q, int from, struct err *err)
+{
+    char sql[96];
+
+    if (exec_sql(q, "BEGIN IMMEDIATE", err) != 0) {
+        return err->code;
+    }
+    for (int v = from; v < STORE_SCHEMA_VERSION; v++) {
+        if (exec_sql(q, migrations[v], err) != 0) {
+            goto fail;
+        }
+    }
+    snprintf(sql, sizeof(sql),
+             "PRAGMA user_version = %d; "
+             "PRAGMA application_id = %d",
+             STORE_SCHEMA_VERSION, APP_ID);
+    if (exec_sql(q, sql, err) != 0 || exec_sql(q, "COMMIT", err) != 0) {
+        goto fail;
+    }
+    return 0;
+fail:
+    err_prefix(err, "upgrading the schema from version %d", from);
+    exec_sql(q, "ROLLBACK", &(struct err){0});
+    return err->code;
+}
+
+static int check_schema(struct sq *q, struct err *err)
+{
+    int version = 0;
+    int app = 0;
+    int tables = 0;
+
+    if (pragma_int(q, "PRAGMA user_version", &version, err) != 0 ||
+        pragma_int(q, "PRAGMA application_id", &app, err) != 0 ||
+        pragma_int(q, "SELECT count(*) FROM sqlite_master", &tables, err) !=
+            0) {
+        return err->code;
+    }
+    if (app != APP_ID && (app != 0 || tables > 0)) {
+        return err_set(err, ERR_CONFLICT, "%s is not an ictdev store",
+                       q->base.path);
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        return err_set(err, ERR_CONFLICT,
+                       "%s has schema version %d, newer than this ictdev "
+                       "(version %d): use a newer ictdev",
+                       q->base.path, version, STORE_SCHEMA_VERSION);
+    }
+    if (version < STORE_SCHEMA_VERSION) {
+        if (q->readonly) {
+            return err_set(err, ERR_CONFLICT,
+                           "%s has schema version %d: run 'ictdev init' to "
+                           "upgrade it",
+                           q->base.path, version);
+        }
+        return migrate(q, version, err);
+    }
+    return 0;
+}
+
+static const struct store_ops sqlite_ops;
+
+static void sq_close(struct store *s)
+{
+    struct sq *q = sq_of(s);
+
+    if (q->tx != 0) {
+        exec_sql(q, "ROLLBACK", &(struct err){0});
+    }
+    for (size_t i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(q->st[i]);
+    }
+    cache_drop(q);
+    strmap_cleanup(&q->source_ids);
+    sqlite3_close(q->db);
+    xfree(q->base.path);
+    xfree(q);
+}
+
+struct store *store_sqlite_open(const char *path, unsigned flags,
+                                struct err *err)
+{
+    struct sq *q;
+    struct stat st;
+    int oflags = SQLITE_OPEN_NOMUTEX;
+
+    if (stat(path, &st) != 0 && !(flags & STORE_OPEN_CREATE)) {
+        err_set(err, ERR_NOT_FOUND, "no store at %s; run 'ictdev init'", path);
+        return NULL;
+    }
+    q = xcalloc(1, sizeof(*q));
+    q->base.ops = &sqlite_ops;
+    q->base.path = xstrdup(path);
+    q->readonly = (flags & STORE_OPEN_READONLY) != 0;
+    oflags |= q->readonly ? SQLITE_OPEN_READONLY
+                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &q->db, oflags, NULL) != SQLITE_OK) {
+        err_set(err, ERR_STORAGE, "%s: %s", path,
+                q->db ? sqlite3_errmsg(q->db) : "cannot open");
+        sq_close(&q->base);
+        return NULL;
+    }
+    sqlite3_busy_timeout(q->db, 5000);
+    /* WAL: readers never block the writer. synchronous=NORMAL is durable
+     * at each checkpoint and never corrupts; a crash may lose only the
+     * last commits, never half of one. */
+    if ((!q->readonly &&
+         exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+                  err) != 0) ||
+        exec_sql(q,
+                 "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                 " PRAGMA foreign_keys=OFF",
+                 err) != 0 ||
+        check_schema(q, err) != 0) {
+        sq_close(&q->base);
+        return NULL;
+    }
+    return &q->base;
+}
+
+/* ---- Transactions ------------------------------------------------------ */
+
+static int sq_begin(struct store *s, struct err *err)
+{
+    struct sq *q = sq_of(s);
+
+    if (q->tx != 0) {
+        return err_set(err, ERR_CONFLICT, "a transaction is already open");
+    }
+    if (exec_sql(q, "BEGIN IMMEDIATE", err) != 0) {
+        return err->code;
+    }
+    q->tx = 1;
+    return 0;
+}
+
+static int sq_commit(struct store *s, struct err *err)
+{
+    struct sq *q = sq_of(s);
+
+    if (q->tx != 1) {
+        return err_set(err, ERR_CONFLICT, "no transaction is open");
+    }
+    if (exec_sql(q, "COMMIT", err) != 0) {
+        exec_sql(q, "ROLLBACK", &(struct err){0});
+        q->tx = 0;
+        q->cache_ok = false;
+        return err->code;
+    }
+    q->tx = 0;
+    return 0;
+}
+
+static void sq_rollback(struct store *s)
+{
+    struct sq *q = sq_of(s);
+
+    if (q->tx != 0) {
+        exec_sql(q, "ROLLBACK", &(struct err){0});
+    }
+    q->tx = 0;
+    q->cache_ok = false;
+    strmap_cleanup(&q->source_ids);
+}
+
+static int need_tx(struct sq *q, struct err *err)
+{
+    if (q->tx != 1) {
+        return err_set(err, ERR_CONFLICT,
+                       "reference data is written inside store_begin");
+    }
+    return 0;
+}
+
+/* ---- Reference writes -------------------------------------------------- */
+
+static int check_code(const char *what, const char *code, struct err *err)
+{
+    if (!code || !code_valid(code, strlen(code))) {
+        return err_set(err, ERR_INVALID, "bad %s code '%s'", what,
+                       code ? code : "");
+    }
+    return 0;
+}
+
+static int sq_economy_put(struct store *s, const struct economy *e,
+                          struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+
+    if (need_tx(q, err) != 0 || check_code("economy", e->code, err) != 0) {
+        return err->code;
+    }
+    st = stmt(q, ST_AREA_PUT_ECO, err);
+    if (!st) {
+        return err->code;
+    }
+    bind_text(st, 1, e->code);
+    sqlite3_bind_text(st, 2, e->name ? e->name : "", -1, SQLITE_STATIC);
+    bind_text(st, 3, e->iso2);
+    bind_text(st, 4, e->m49);
+    bind_text(st, 5, e->un_region);
+    bind_text(st, 6, e->un_subregion);
+    bind_text(st, 7, e->un_intermediate);
+    bind_text(st, 8, e->itu_region);
+    sqlite3_bind_int(st, 9, e->itu_region_verified);
+    bind_text(st, 10, e->wb_region);
+    sqlite3_bind_int(st, 11, e->is_independent);
+    bind_text(st, 12, e->note);
+    q->cache_ok = false;
+    return step_done(q, st, err, "writing an economy");
+}
+
+static int sq_group_put(struct store *s, const struct group *g, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+
+    if (need_tx(q, err) != 0 || check_code("group", g->code, err) != 0) {
+        return err->code;
+    }
+    st = stmt(q, ST_AREA_PUT_GROUP, err);
+    if (!st) {
+        return err->code;
+    }
+    bind_text(st, 1, g->code);
+    sqlite3_bind_text(st, 2, g->name ? g->name : "", -1, SQLITE_STATIC);
+    bind_text(st, 3, g->kind);
+    bind_text(st, 4, g->source);
+    sqlite3_bind_int(st, 5, g->verified);
+    bind_text(st, 6, g->note);
+    q->cache_ok = false;
+    return step_done(q, st, err, "writing a group");
+}
+
+static int sq_indicator_put(struct store *s, const struct indicator *ind,
+                            struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+
+    if (need_tx(q, err) != 0 || check_code("indicator", ind->code, err) != 0) {
+        return err->code;
+    }
+    st = stmt(q, ST_IND_PUT, err);
+    if (!st) {
+        return err->code;
+    }
+    bind_text(st, 1, ind->code);
+    sqlite3_bind_text(st, 2, ind->name ? ind->name : "", -1, SQLITE_STATIC);
+    bind_text(st, 3, ind->definition);
+    bind_text(st, 4, ind->unit);
+    bind_text(st, 5, ind->kind);
+    bind_text(st, 6, ind->collection);
+    bind_text(st, 7, ind->dims);
+    bind_text(st, 8, ind->sdg);
+    bind_text(st, 9, ind->source_instrument);
+    bind_text(st, 10, ind->formula);
+    bind_text(st, 11, ind->agg);
+    bind_text(st, 12, ind->weight);
+    sqlite3_bind_int(st, 13, ind->verified);
+    q->cache_ok = false;
+    return step_done(q, st, err, "writing an indicator");
+}
+
+static int sq_membership_put(struct store *s, const struct membership *m,
+                             struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    size_t g, e;
+
+    if (need_tx(q, err) != 0 || cache_load(q, err) != 0) {
+        return err->code;
+    }
+    if (find_area(q, m->group, &g, err) != 0 ||
+        find_area(q, m->economy, &e, err) != 0) {
+        return err->code;
+    }
+    if (!q->areas[g].is_group || q->areas[e].is_group) {
+        return err_set(err, ERR_INVALID,
+                       "membership %s in %s: want an economy in a group",
+                       m->economy, m->group);
+    }
+    st = stmt(q, ST_MEM_PUT, err);
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, q->areas[g].id);
+    sqlite3_bind_int64(st, 2, q->areas[e].id);
+    sqlite3_bind_int(st, 3, m->from_year);
+    sqlite3_bind_int(st, 4, m->to_year);
+    bind_text(st, 5, m->source);
+    sqlite3_bind_int(st, 6, m->verified);
+    return step_done(q, st, err, "writing a membership");
+}
+
+static int sq_dimension_put(struct store *s, const struct dimension_value *d,
+                            struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+
+    if (need_tx(q, err) != 0 ||
+        check_code("dimension", d->dimension, err) != 0) {
+        return err->code;
+    }
+    if (!d->value || !dims_value_valid(d->value, strlen(d->value))) {
+        return err_set(err, ERR_INVALID, "bad value '%s' of dimension '%s'",
+                       d->value ? d->value : "", d->dimension);
+    }
+    st = stmt(q, ST_DIM_PUT, err);
+    if (!st) {
+        return err->code;
+    }
+    bind_text(st, 1, d->dimension);
+    bind_text(st, 2, d->value);
+    bind_text(st, 3, d->label);
+    return step_done(q, st, err, "writing a dimension value");
+}
+
+static int sq_code_map_put(struct store *s, const struct code_map_entry *c,
+                           struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+
+    if (need_tx(q, err) != 0) {
+        return err->code;
+    }
+    if (!c->source || !c->source[0] || !c->source_code || !c->source_code[0]) {
+        return err_set(err, ERR_INVALID,
+                       "code map row without a source or "
+                       "a source code");
+    }
+    st = stmt(q, ST_MAP_PUT, err);
+    if (!st) {
+        return err->code;
+    }
+    bind_text(st, 1, c->source);
+    sqlite3_bind_int(st, 2, (int)c->kind);
+    bind_text(st, 3, c->source_code);
+    bind_text(st, 4, c->target);
+    bind_text(st, 5, c->note);
+    return step_done(q, st, err, "writing a code map row");
+}
+
+static int sq_reference_clear(struct store *s, struct err *err)
+{
+    struct sq *q = sq_of(s);
+
+    if (need_tx(q, err) != 0) {
+        return err->code;
+    }
+    return exec_sql(q,
+                    "DELETE FROM memberships; DELETE FROM dimensions;"
+                    " DELETE FROM code_map",
+                    err);
+}
+
+/* ---- Reference reads --------------------------------------------------- */
+
+/* Prepare sql (owned result, finalize it) or NULL with err. */
+static sqlite3_stmt *prep(struct sq *q, const char *sql, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_fail(q, err, "prepare");
+        return NULL;
+    }
+    return st;
+}
+
+/* Finish a row loop: rc is the last sqlite3_step result or our callback's
+ * code (as negative, see below). */
+static int loop_end(struct sq *q, sqlite3_stmt *st, int rc, int cb_rc,
+                    struct err *err)
+{
+    sqlite3_finalize(st);
+    if (cb_rc != 0) {
+        return cb_rc;
+    }
+    if (rc != SQLITE_DONE) {
+        return db_fail(q, err, "reading");
+    }
+    return 0;
+}
+
+static int sq_economy_list(struct store *s, const char *code,
+                           store_economy_fn fn, void *ctx, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st =
+        prep(q,
+             "SELECT code, name, iso2, m49, un_region, un_subregion,"
+             " un_intermediate, itu_region, itu_region_verified, wb_region,"
+             " is_independent, note FROM areas WHERE is_group = 0"
+             " AND (?1 IS NULL OR code = ?1) ORDER BY code",
+             err);
+    int rc;
+    int cb = 0;
+    bool any = false;
+
+    if (!st) {
+        return err->code;
+    }
+    bind_text(st, 1, code);
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct economy e = {
+            .code = col_text(st, 0),
+            .name = col_text(st, 1),
+            .iso2 = col_text(st, 2),
+            .m49 = col_text(st, 3),
+            .un_region = col_text(st, 4),
+            .un_subregion = col_text(st, 5),
+            .un_intermediate = col_text(st, 6),
+            .itu_region = col_text(st, 7),
+            .itu_region_verified = sqlite3_column_int(st, 8) != 0,
+            .wb_region = col_text(st, 9),
+            .is_independent = sqlite3_column_int(st, 10) != 0,
+            .note = col_text(st, 11),
+        };
+        any = true;
+        cb = fn(ctx, &e, err);
+    }
+    if (cb == 0 && rc == SQLITE_DONE && code && !any) {
+        sqlite3_finalize(st);
+        return err_set(err, ERR_NOT_FOUND, "unknown economy '%s'", code);
+    }
+    return loop_end(q, st, rc, cb, err);
+}
+
+static int sq_group_list(struct store *s, const char *code, store_group_fn fn,
+                         void *ctx, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st =
+        prep(q,
+             "SELECT code, name, kind, source, verified, note FROM areas"
+             " WHERE is_group = 1 AND (?1 IS NULL OR code = ?1)"
+             " ORDER BY code",
+             err);
+    int rc;
+    int cb = 0;
+    bool any = false;
+
+    if (!st) {
+        return err->code;
+    }
+    bind_text(st, 1, code);
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct group g = {
+            .code = col_text(st, 0),
+            .name = col_text(st, 1),
+            .kind = col_text(st, 2),
+            .source = col_text(st, 3),
+            .verified = sqlite3_column_int(st, 4) != 0,
+            .note = col_text(st, 5),
+        };
+        any = true;
+        cb = fn(ctx, &g, err);
+    }
+    if (cb == 0 && rc == SQLITE_DONE && code && !any) {
+        sqlite3_finalize(st);
+        return err_set(err, ERR_NOT_FOUND, "unknown group '%s'", code);
+    }
+    return loop_end(q, st, rc, cb, err);
+}
+
+/* Memberships where column `by` (group_id or economy_id) is id. */
+static int membership_loop(struct sq *q, const char *sql, int64_t id, int year,
+                           store_membership_fn fn, void *ctx, struct err *err)
+{
+    sqlite3_stmt *st = prep(q, sql, err);
+    int rc;
+    int cb = 0;
+
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, year);
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct membership m = {
+            .group = col_text(st, 0),
+            .economy = col_text(st, 1),
+            .from_year = sqlite3_column_int(st, 2),
+            .to_year = sqlite3_column_int(st, 3),
+            .source = col_text(st, 4),
+            .verified = sqlite3_column_int(st, 5) != 0,
+        };
+        cb = fn(ctx, &m, err);
+    }
+    return loop_end(q, st, rc, cb, err);
+}
+
+#define MEMBERSHIP_SELECT                                                      \
+    "SELECT g.code, e.code, m.from_year, m.to_year, m.source, m.verified"      \
+    " FROM memberships m JOIN areas g ON g.id = m.group_id"                    \
+    " JOIN areas e ON e.id = m.economy_id"
+#define MEMBERSHIP_YEAR                                                        \
+    " AND (?2 = 0 OR ((m.from_year = 0 OR m.from_year <= ?2) AND"              \
+    " (m.to_year = 0 OR m.to_year >= ?2)))"
+
+static int sq_group_members(struct store *s, const char *group, int year,
+                            store_membership_fn fn, void *ctx, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    size_t g;
+
+    if (cache_load(q, err) != 0) {
+        return err->code;
+    }
+    if (!strmap_get(&q->area_ids, group, strlen(group), &g) ||
+        !q->areas[g].is_group) {
+        return err_set(err, ERR_NOT_FOUND, "unknown group '%s'", group);
+    }
+    return membership_loop(q,
+                           MEMBERSHIP_SELECT
+                           " WHERE m.group_id = ?1" MEMBERSHIP_YEAR
+                           " ORDER BY e.code, m.from_year",
+                           q->areas[g].id, year, fn, ctx, err);
+}
+
+static int sq_economy_groups(struct store *s, const char *economy, int year,
+                             store_membership_fn fn, void *ctx, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    size_t e;
+
+    if (cache_load(q, err) != 0) {
+        return err->code;
+    }
+    if (!strmap_get(&q->area_ids, economy, strlen(economy), &e) ||
+        q->areas[e].is_group) {
+        return err_set(err, ERR_NOT_FOUND, "unknown economy '%s'", economy);
+    }
+    return membership_loop(q,
+                           MEMBERSHIP_SELECT
+                           " WHERE m.economy_id = ?1" MEMBERSHIP_YEAR
+                           " ORDER BY g.code, m.from_year",
+                           q->areas[e].id, year, fn, ctx, err);
+}
+
+static int sq_dimension_list(struct store *s, store_dimension_fn fn, void *ctx,
+                             struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st = prep(q,
+                            "SELECT dimension, value, label FROM dimensions"
+                            " ORDER BY dimension, seq",
+                            err);
+    int rc;
+    int cb = 0;
+
+    if (!st) {
+        return err->code;
+    }
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct dimension_value d = {
+            .dimension = col_text(st, 0),
+            .value = col_text(st, 1),
+            .label = col_text(st, 2),
+        };
+        cb = fn(ctx, &d, err);
+    }
+    return loop_end(q, st, rc, cb, err);
+}
+
+/* True if hay contains needle[0..len), ASCII case-insensitive. */
+static bool contains_word(const char *hay, const char *needle, size_t len)
+{
+    size_t n = strlen(hay);
+
+    for (size_t i = 0; i + len <= n; i++) {
+        size_t j = 0;
+        while (j < len && ((unsigned char)hay[i + j] | 0x20) ==
+                              ((unsigned char)needle[j] | 0x20)) {
+            j++;
+        }
+        if (j == len) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool indicator_matches(const struct indicator *ind, const char *words)
+{
+    const char *p = words;
+
+    while (*p) {
+        size_t len;
+        while (*p == ' ') {
+            p++;
+        }
+        len = strcspn(p, " ");
+        if (len == 0) {
+            break;
+        }
+        if (!contains_word(ind->code, p, len) &&
+            !contains_word(ind->name, p, len) &&
+            !contains_word(ind->definition, p, len) &&
+            !contains_word(ind->unit, p, len) &&
+            !contains_word(ind->sdg, p, len)) {
+            return false;
+        }
+        p += len;
+    }
+    return true;
+}
+
+static int sq_indicator_list(struct store *s, const char *code,
+                             const char *words, store_indicator_fn fn,
+                             void *ctx, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st =
+        prep(q,
+             "SELECT code, name, definition, unit, kind, collection, dims,"
+             " sdg, source_instrument, formula, agg, weight, verified"
+             " FROM indicators WHERE (?1 IS NULL OR code = ?1) ORDER BY code",
+             err);
+    int rc;
+    int cb = 0;
+    bool any = false;
+
+    if (!st) {
+        return err->code;
+    }
+    bind_text(st, 1, code);
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct indicator ind = {
+            .code = col_text(st, 0),
+            .name = col_text(st, 1),
+            .definition = col_text(st, 2),
+            .unit = col_text(st, 3),
+            .kind = col_text(st, 4),
+            .collection = col_text(st, 5),
+            .dims = col_text(st, 6),
+            .sdg = col_text(st, 7),
+            .source_instrument = col_text(st, 8),
+            .formula = col_text(st, 9),
+            .agg = col_text(st, 10),
+            .weight = col_text(st, 11),
+            .verified = sqlite3_column_int(st, 12) != 0,
+        };
+        if (words && !indicator_matches(&ind, words)) {
+            continue;
+        }
+        any = true;
+        cb = fn(ctx, &ind, err);
+    }
+    if (cb == 0 && rc == SQLITE_DONE && code && !any) {
+        sqlite3_finalize(st);
+        return err_set(err, ERR_NOT_FOUND, "unknown indicator '%s'", code);
+    }
+    return loop_end(q, st, rc, cb, err);
+}
+
+static int sq_code_map_list(struct store *s, store_code_map_fn fn, void *ctx,
+                            struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st = prep(q,
+                            "SELECT source, kind, source_code, target, note"
+                            " FROM code_map ORDER BY source, kind,"
+                            " source_code",
+                            err);
+    int rc;
+    int cb = 0;
+
+    if (!st) {
+        return err->code;
+    }
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct code_map_entry c = {
+            .source = col_text(st, 0),
+            .kind = (enum code_map_kind)sqlite3_column_int(st, 1),
+            .source_code = col_text(st, 2),
+            .target = col_text(st, 3),
+            .note = col_text(st, 4),
+        };
+        cb = fn(ctx, &c, err);
+    }
+    return loop_end(q, st, rc, cb, err);
+}
+
+/* ---- Batches and observation writes ------------------------------------ */
+
+static int sq_batch_begin(struct store *s, const struct store_batch_info *info,
+                          struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    int64_t t = info->time > 0 ? info->time : (int64_t)time(NULL);
+    int rc;
+
+    if (q->tx != 0) {
+        return err_set(err, ERR_CONFLICT, "a transaction is already open");
+    }
+    if (q->readonly) {
+        return err_set(err, ERR_CONFLICT, "%s is open read-only", q->base.path);
+    }
+    if (cache_load(q, err) != 0 || exec_sql(q, "BEGIN IMMEDIATE", err) != 0) {
+        return err->code;
+    }
+    q->tx = 2;
+    strmap_cleanup(&q->source_ids);
+    st = stmt(q, ST_BATCH_LAST, err);
+    if (!st) {
+        goto fail;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) > t) {
+        t = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    st = stmt(q, ST_OBS_ANY, err);
+    if (!st) {
+        goto fail;
+    }
+    q->batch_fresh = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_reset(st);
+    st = stmt(q, ST_BATCH_PUT, err);
+    if (!st) {
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, t);
+    sqlite3_bind_int(st, 2, (int)info->kind);
+    sqlite3_bind_text(st, 3,
+                      info->origin && info->origin[0] ? info->origin : "ictdev",
+                      -1, SQLITE_STATIC);
+    bind_text(st, 4, info->file);
+    bind_text(st, 5, info->sha256);
+    bind_text(st, 6, info->note);
+    if (step_done(q, st, err, "opening a batch") != 0) {
+        goto fail;
+    }
+    q->batch_id = sqlite3_last_insert_rowid(q->db);
+    q->batch_changed = 0;
+    return 0;
+fail:
+    sq_rollback(s);
+    return err->code;
+}
+
+/* Id of source text (0 for ""), adding it to the sources table. */
+static int source_id(struct sq *q, const char *text, int64_t *out,
+                     struct err *err)
+{
+    size_t len = text ? strlen(text) : 0;
+    size_t v;
+    sqlite3_stmt *st;
+    int rc;
+
+    *out = 0;
+    if (len == 0) {
+        return 0;
+    }
+    if (strmap_get(&q->source_ids, text, len, &v)) {
+        *out = (int64_t)v;
+        return 0;
+    }
+    st = stmt(q, ST_SOURCE_GET, err);
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_text(st, 1, text, (int)len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        st = stmt(q, ST_SOURCE_PUT, err);
+        if (!st) {
+            return err->code;
+        }
+        sqlite3_bind_text(st, 1, text, (int)len, SQLITE_STATIC);
+        if (step_done(q, st, err, "writing a source") != 0) {
+            return err->code;
+        }
+        *out = sqlite3_last_insert_rowid(q->db);
+    }
+    strmap_put(&q->source_ids, text, len, (size_t)*out);
+    return 0;
+}
+
+static int duplicate(const struct obs *o, struct err *err)
+{
+    return err_set(err, ERR_CONFLICT,
+                   "duplicate key: %s %s %d%s%s already given in this load",
+                   o->indicator, o->economy, o->year, o->dims[0] ? " " : "",
+                   o->dims);
+}
+
+/* Whether the current revision of the key differs from o. Sets
+ * *out_same; ERR_CONFLICT if the current revision is this batch's. */
+static int compare_current(struct sq *q, const struct obs *o, int64_t ind,
+                           int64_t area, int64_t src, bool *out_same,
+                           struct err *err)
+{
+    sqlite3_stmt *st = stmt(q, ST_OBS_CUR, err);
+    int rc;
+
+    *out_same = false;
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, ind);
+    sqlite3_bind_int64(st, 2, area);
+    sqlite3_bind_int(st, 3, o->year);
+    sqlite3_bind_text(st, 4, o->dims, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 0) == q->batch_id) {
+            sqlite3_reset(st);
+            return duplicate(o, err);
+        }
+        *out_same = sqlite3_column_double(st, 1) == o->value &&
+                    sqlite3_column_int(st, 2) == (int)o->status &&
+                    sqlite3_column_int64(st, 3) == src &&
+                    strcmp(col_text(st, 4), o->note ? o->note : "") == 0;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return db_fail(q, err, "reading the current value");
+    }
+    return 0;
+}
+
+static int check_obs(const struct obs *o, struct err *err)
+{
+    if (o->year < YEAR_MIN || o->year > YEAR_MAX) {
+        return err_set(err, ERR_INVALID, "year %d out of range %d..%d", o->year,
+                       YEAR_MIN, YEAR_MAX);
+    }
+    if (!(o->value - o->value == 0.0)) {
+        return err_set(err, ERR_INVALID, "value is not finite");
+    }
+    if ((unsigned)o->status > OBS_PROVISIONAL) {
+        return err_set(err, ERR_INVALID, "bad status %d", (int)o->status);
+    }
+    return 0;
+}
+
+static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
+                      struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    size_t ind, area;
+    int64_t src;
+    bool same = false;
+    const char *dims = o->dims ? o->dims : "";
+    int rc;
+
+    if (out_changed) {
+        *out_changed = false;
+    }
+    if (q->tx != 2) {
+        return err_set(err, ERR_CONFLICT, "no batch is open");
+    }
+    if (find_ind(q, o->indicator, &ind, err) != 0 ||
+        find_area(q, o->economy, &area, err) != 0 || check_obs(o, err) != 0 ||
+        source_id(q, o->source, &src, err) != 0) {
+        return err->code;
+    }
+    if (!q->batch_fresh &&
+        compare_current(q, o, q->inds[ind].id, q->areas[area].id, src, &same,
+                        err) != 0) {
+        return err->code;
+    }
+    if (same) {
+        return 0;
+    }
+    st = stmt(q, ST_OBS_PUT, err);
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, q->inds[ind].id);
+    sqlite3_bind_int64(st, 2, q->areas[area].id);
+    sqlite3_bind_int(st, 3, o->year);
+    sqlite3_bind_text(st, 4, dims, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, q->batch_id);
+    sqlite3_bind_double(st, 6, o->value);
+    sqlite3_bind_int(st, 7, (int)o->status);
+    if (src) {
+        sqlite3_bind_int64(st, 8, src);
+    }
+    bind_text(st, 9, o->note);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        return duplicate(o, err);
+    }
+    if (rc != SQLITE_DONE) {
+        return db_fail(q, err, "writing an observation");
+    }
+    q->batch_changed++;
+    if (out_changed) {
+        *out_changed = true;
+    }
+    return 0;
+}
+
+static int sq_batch_commit(struct store *s, int64_t *out_batch,
+                           int64_t *out_changed, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    char sql[96];
+
+    *out_batch = 0;
+    if (out_changed) {
+        *out_changed = 0;
+    }
+    if (q->tx != 2) {
+        return err_set(err, ERR_CONFLICT, "no batch is open");
+    }
+    if (q->batch_changed == 0) {
+        /* Nothing appended: keep no batch (new sources go too). */
+        sq_rollback(s);
+        return 0;
+    }
+    /* Integers only: no outside text in this SQL. */
+    snprintf(sql, sizeof(sql),
+             "UPDATE batches SET changed = %lld WHERE id "
+             "= %lld",
+             (long long)q->batch_changed, (long long)q->batch_id);
+    if (exec_sql(q, sql, err) != 0 || exec_sql(q, "COMMIT", err) != 0) {
+        sq_rollback(s);
+        return err->code;
+    }
+    q->tx = 0;
+    *out_batch = q->batch_id;
+    if (out_changed) {
+        *out_changed = q->batch_changed;
+    }
+    return 0;
+}
+
+static void sq_batch_rollback(struct store *s)
+{
+    sq_rollback(s);
+}
+
+/* ---- Observation queries ------------------------------------------------ */
+
+/* A membership interval of one area, for --group filters. */
+struct member_span {
+    size_t area; /* index into q->areas */
+    int from, to;
+};
+
+/* State of one streaming query. */
+struct qrun {
+    struct sq *q;
+    const struct store_obs_query *f;
+    size_t *inds; /* indices into q->inds, canonical order */
+    size_t ind_count;
+    size_t *areas; /* indices into q->areas, canonical order */
+    size_t area_count;
+    struct member_span *spans; /* sorted by area; group filter only */
+    size_t span_count;
+    int64_t batch_limit;
+    /* The pending row: the newest revision seen so far of one key. */
+    bool has_pending;
+    struct obs pending;
+    struct buf dims, source, note;
+    store_obs_fn fn;
+    void *ctx;
+};
+
+static int size_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a;
+    size_t y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+    const struct member_span *x = a;
+    const struct member_span *y = b;
+    return (x->area > y->area) - (x->area < y->area);
+}
+
+/* Sort and dedupe n indices in place; returns the new count. */
+static size_t sort_unique(size_t *v, size_t n)
+{
+    size_t out = 0;
+
+    qsort(v, n, sizeof(*v), size_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (out == 0 || v[out - 1] != v[i]) {
+            v[out++] = v[i];
+        }
+    }
+    return out;
+}
+
+static int plan_indicators(struct qrun *r, struct err *err)
+{
+    const struct store_obs_query *f = r->f;
+    struct sq *q = r->q;
+
+    if (f->indicator_count == 0) {
+        r->inds = xcalloc(q->ind_count + 1, sizeof(size_t));
+        for (size_t i = 0; i < q->ind_count; i++) {
+            r->inds[i] = i;
+        }
+        r->ind_count = q->ind_count;
+        return 0;
+    }
+    r->inds = xcalloc(f->indicator_count, sizeof(size_t));
+    for (size_t i = 0; i < f->indicator_count; i++) {
+        if (find_ind(q, f->indicators[i], &r->inds[i], err) != 0) {
+            return err->code;
+        }
+    }
+    r->ind_count = sort_unique(r->inds, f->indicator_count);
+    return 0;
+}
+
+static int plan_group(struct qrun *r, struct err *err)
+{
+    struct sq *q = r->q;
+    size_t g;
+    size_t cap = 0;
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!strmap_get(&q->area_ids, r->f->group, strlen(r->f->group), &g) ||
+        !q->areas[g].is_group) {
+        return err_set(err, ERR_NOT_FOUND, "unknown group '%s'", r->f->group);
+    }
+    st = stmt(q, ST_MEM_OF_GROUP, err);
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, q->areas[g].id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        size_t k = 0;
+        while (k < q->area_count && q->areas[k].id != id) {
+            k++;
+        }
+        if (k == q->area_count) {
+            continue;
+        }
+        if (r->span_count == cap) {
+            cap = cap ? cap * 2 : 64;
+            r->spans = xreallocarray(r->spans, cap, sizeof(*r->spans));
+        }
+        r->spans[r->span_count].area = k;
+        r->spans[r->span_count].from = sqlite3_column_int(st, 1);
+        r->spans[r->span_count].to = sqlite3_column_int(st, 2);
+        r->span_count++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return db_fail(q, err, "reading memberships");
+    }
+    qsort(r->spans, r->span_count, sizeof(*r->spans), span_cmp);
+    return 0;
+}
+
+static int plan_areas(struct qrun *r, struct err *err)
+{
+    const struct store_obs_query *f = r->f;
+    struct sq *q = r->q;
+
+    if (f->group && plan_group(r, err) != 0) {
+        return err->code;
+    }
+    if (f->economy_count > 0) {
+        r->areas = xcalloc(f->economy_count, sizeof(size_t));
+        for (size_t i = 0; i < f->economy_count; i++) {
+            if (find_area(q, f->economies[i], &r->areas[i], err) != 0) {
+                return err->code;
+            }
+        }
+        r->area_count = sort_unique(r->areas, f->economy_count);
+        return 0;
+    }
+    if (f->group) {
+        r->areas = xcalloc(r->span_count + 1, sizeof(size_t));
+        for (size_t i = 0; i < r->span_count; i++) {
+            r->areas[i] = r->spans[i].area;
+        }
+        r->area_count = sort_unique(r->areas, r->span_count);
+        return 0;
+    }
+    r->areas = xcalloc(q->area_count + 1, sizeof(size_t));
+    for (size_t i = 0; i < q->area_count; i++) {
+        r->areas[i] = i;
+    }
+    r->area_count = q->area_count;
+    return 0;
+}
+
+static int plan_as_of(struct qrun *r, struct err *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    r->batch_limit = r->f->as_of_batch > 0 ? r->f->as_of_batch : INT64_MAX;
+    if (r->f->as_of <= 0) {
+        return 0;
+    }
+    st = stmt(r->q, ST_BATCH_ASOF, err);
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, r->f->as_of);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int64_t id = sqlite3_column_type(st, 0) == SQLITE_NULL
+                         ? 0
+                         : sqlite3_column_int64(st, 0);
+        if (id < r->batch_limit) {
+            r->batch_limit = id;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        return db_fail(r->q, err, "reading batches");
+    }
+    return 0;
+}
+
+/* True if the key (area, year, dims) passes the group and dims filters. */
+static bool key_passes(const struct qrun *r, size_t area, int year,
+                       const char *dims)
+{
+    const struct store_obs_query *f = r->f;
+    struct dim_pair pairs[MAX_DIMS];
+    size_t n = 0;
+    struct err ignored;
+
+    if (f->group) {
+        bool in = false;
+        for (size_t i = 0; i < r->span_count && !in; i++) {
+            in = r->spans[i].area == area &&
+                 (r->spans[i].from == 0 || r->spans[i].from <= year) &&
+                 (r->spans[i].to == 0 || r->spans[i].to >= year);
+        }
+        if (!in) {
+            return false;
+        }
+    }
+    if (f->dim_count == 0) {
+        return !f->totals_only || dims[0] == '\0';
+    }
+    if (dims_parse(dims, pairs, MAX_DIMS, &n, &ignored) != 0) {
+        return false;
+    }
+    for (size_t i = 0; i < f->dim_count; i++) {
+        const struct dim_pair *want = &f->dims[i];
+        bool ok = false;
+        size_t k = 0;
+        while (k < n &&
+               !(pairs[k].dim_len == want->dim_len &&
+                 memcmp(pairs[k].dim, want->dim, want->dim_len) == 0)) {
+            k++;
+        }
+        if (k == n) {
+            return false;
+        }
+        for (size_t j = 0; j < f->dim_count && !ok; j++) {
+            const struct dim_pair *alt = &f->dims[j];
+            ok = alt->dim_len == want->dim_len &&
+                 memcmp(alt->dim, want->dim, want->dim_len) == 0 &&
+                 alt->value_len == pairs[k].value_len &&
+                 memcmp(alt->value, pairs[k].value, alt->value_len) == 0;
+        }
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int flush_pending(struct qrun *r, size_t area, struct err *err)
+{
+    if (!r->has_pending) {
+        return 0;
+    }
+    r->has_pending = false;
+    r->pending.dims = buf_cstr(&r->dims);
+    r->pending.source = buf_cstr(&r->source);
+    r->pending.note = buf_cstr(&r->note);
+    if (!key_passes(r, area, r->pending.year, r->pending.dims)) {
+        return 0;
+    }
+    return r->fn(r->ctx, &r->pending, err);
+}
+
+/* Stream one (indicator, area) series: rows come ordered by year, dims,
+ * batch; the last row of each (year, dims) is the answer. */
+static int run_series(struct qrun *r, size_t ind, size_t area, struct err *err)
+{
+    struct sq *q = r->q;
+    sqlite3_stmt *st = stmt(q, ST_OBS_SERIES, err);
+    int rc;
+    int cb = 0;
+
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, q->inds[ind].id);
+    sqlite3_bind_int64(st, 2, q->areas[area].id);
+    sqlite3_bind_int(st, 3, r->f->year_from > 0 ? r->f->year_from : INT_MIN);
+    sqlite3_bind_int(st, 4, r->f->year_to > 0 ? r->f->year_to : INT_MAX);
+    sqlite3_bind_int64(st, 5, r->batch_limit);
+    r->pending.indicator = q->inds[ind].code;
+    r->pending.economy = q->areas[area].code;
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int year = sqlite3_column_int(st, 0);
+        const char *dims = col_text(st, 1);
+        if (r->has_pending &&
+            (year != r->pending.year || strcmp(dims, r->dims.data) != 0)) {
+            cb = flush_pending(r, area, err);
+        }
+        r->has_pending = true;
+        r->pending.year = year;
+        buf_reset(&r->dims);
+        buf_puts(&r->dims, dims);
+        r->pending.batch = sqlite3_column_int64(st, 2);
+        r->pending.value = sqlite3_column_double(st, 3);
+        r->pending.status = (enum obs_status)sqlite3_column_int(st, 4);
+        buf_reset(&r->source);
+        buf_puts(&r->source, col_text(st, 5));
+        buf_reset(&r->note);
+        buf_puts(&r->note, col_text(st, 6));
+        r->pending.batch_time = sqlite3_column_int64(st, 7);
+        r->pending.batch_kind = (enum batch_kind)sqlite3_column_int(st, 8);
+    }
+    sqlite3_reset(st);
+    if (cb == 0 && rc != SQLITE_DONE) {
+        return db_fail(q, err, "reading observations");
+    }
+    if (cb == 0) {
+        cb = flush_pending(r, area, err);
+    }
+    r->has_pending = false;
+    return cb;
+}
+
+static int sq_obs_query(struct store *s, const struct store_obs_query *f,
+                        store_obs_fn fn, void *ctx, struct err *err)
+{
+    struct qrun r = {.q = sq_of(s), .f = f, .fn = fn, .ctx = ctx};
+    int rc = 0;
+
+    if (cache_load(r.q, err) != 0) {
+        return err->code;
+    }
+    if (plan_indicators(&r, err) != 0 || plan_areas(&r, err) != 0 ||
+        plan_as_of(&r, err) != 0) {
+        rc = err->code;
+        goto out;
+    }
+    buf_puts(&r.dims, "");
+    for (size_t i = 0; i < r.ind_count && rc == 0; i++) {
+        for (size_t a = 0; a < r.area_count && rc == 0; a++) {
+            rc = run_series(&r, r.inds[i], r.areas[a], err);
+        }
+    }
+out:
+    xfree(r.inds);
+    xfree(r.areas);
+    xfree(r.spans);
+    buf_cleanup(&r.dims);
+    buf_cleanup(&r.source);
+    buf_cleanup(&r.note);
+    return rc;
+}
+
+static int sq_obs_history(struct store *s, const char *indicator,
+                          const char *economy, int year, const char *dims,
+                          store_history_fn fn, void *ctx, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st;
+    size_t ind, area;
+    int rc;
+    int cb = 0;
+
+    if (cache_load(q, err) != 0 || find_ind(q, indicator, &ind, err) != 0 ||
+        find_area(q, economy, &area, err) != 0) {
+        return err->code;
+    }
+    st = stmt(q, ST_OBS_HISTORY, err);
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, q->inds[ind].id);
+    sqlite3_bind_int64(st, 2, q->areas[area].id);
+    sqlite3_bind_int(st, 3, year);
+    sqlite3_bind_text(st, 4, dims, -1, SQLITE_STATIC);
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct obs o = {
+            .indicator = q->inds[ind].code,
+            .economy = q->areas[area].code,
+            .year = sqlite3_column_int(st, 0),
+            .dims = col_text(st, 1),
+            .batch = sqlite3_column_int64(st, 2),
+            .value = sqlite3_column_double(st, 3),
+            .status = (enum obs_status)sqlite3_column_int(st, 4),
+            .source = col_text(st, 5),
+            .note = col_text(st, 6),
+            .batch_time = sqlite3_column_int64(st, 7),
+            .batch_kind = (enum batch_kind)sqlite3_column_int(st, 8),
+        };
+        struct batch b = {
+            .id = o.batch,
+            .time = o.batch_time,
+            .kind = o.batch_kind,
+            .origin = col_text(st, 9),
+            .file = col_text(st, 10),
+            .sha256 = col_text(st, 11),
+            .note = col_text(st, 12),
+            .changed = sqlite3_column_int64(st, 13),
+        };
+        cb = fn(ctx, &o, &b, err);
+    }
+    sqlite3_reset(st);
+    if (cb != 0) {
+        return cb;
+    }
+    if (rc != SQLITE_DONE) {
+        return db_fail(q, err, "reading the history");
+    }
+    return 0;
+}
+
+/* ---- Batches and state -------------------------------------------------- */
+
+static int sq_batch_list(struct store *s, size_t limit, store_batch_fn fn,
+                         void *ctx, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st = prep(q,
+                            "SELECT id, time, kind, origin, file, sha256,"
+                            " note, changed FROM batches ORDER BY id DESC"
+                            " LIMIT ?1",
+                            err);
+    int rc;
+    int cb = 0;
+
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, limit > 0 ? (int64_t)limit : -1);
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct batch b = {
+            .id = sqlite3_column_int64(st, 0),
+            .time = sqlite3_column_int64(st, 1),
+            .kind = (enum batch_kind)sqlite3_column_int(st, 2),
+            .origin = col_text(st, 3),
+            .file = col_text(st, 4),
+            .sha256 = col_text(st, 5),
+            .note = col_text(st, 6),
+            .changed = sqlite3_column_int64(st, 7),
+        };
+        cb = fn(ctx, &b, err);
+    }
+    return loop_end(q, st, rc, cb, err);
+}
+
+static int sq_last_revision(struct store *s, int64_t *out_batch,
+                            int64_t *out_time, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st = stmt(q, ST_BATCH_LAST, err);
+    int rc;
+
+    *out_batch = 0;
+    *out_time = 0;
+    if (!st) {
+        return err->code;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out_batch = sqlite3_column_int64(st, 0);
+        *out_time = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return db_fail(q, err, "reading batches");
+    }
+    return 0;
+}
+
+static int count_one(struct sq *q, const char *sql, int64_t *out,
+                     struct err *err)
+{
+    sqlite3_stmt *st = prep(q, sql, err);
+    int rc;
+
+    *out = 0;
+    if (!st) {
+        return err->code;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        return db_fail(q, err, "counting");
+    }
+    return 0;
+}
+
+static int sq_counts(struct store *s, struct store_counts *out, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    int64_t ymin = 0, ymax = 0;
+    struct {
+        const char *sql;
+        int64_t *out;
+    } c[] = {
+        {"SELECT count(*) FROM areas WHERE is_group = 0", &out->economies},
+        {"SELECT count(*) FROM areas WHERE is_group = 1", &out->groups},
+        {"SELECT count(*) FROM memberships", &out->memberships},
+        {"SELECT count(*) FROM dimensions", &out->dimensions},
+        {"SELECT count(*) FROM indicators", &out->indicators},
+        {"SELECT count(*) FROM code_map", &out->code_map},
+        {"SELECT count(*) FROM (SELECT DISTINCT indicator_id, area_id, year,"
+         " dims FROM obs)",
+         &out->series},
+        {"SELECT count(*) FROM obs", &out->revisions},
+        {"SELECT count(*) FROM batches", &out->batches},
+        {"SELECT count(DISTINCT indicator_id) FROM obs",
+         &out->indicators_with_data},
+        {"SELECT count(DISTINCT area_id) FROM obs", &out->economies_with_data},
+        {"SELECT coalesce(min(year), 0) FROM obs", &ymin},
+        {"SELECT coalesce(max(year), 0) FROM obs", &ymax},
+    };
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < ARRAY_COUNT(c); i++) {
+        if (count_one(q, c[i].sql, c[i].out, err) != 0) {
+            return err->code;
+        }
+    }
+    out->year_min = (int)ymin;
+    out->year_max = (int)ymax;
+    return 0;
+}
+
+static const struct store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .economy_put = sq_economy_put,
+    .group_put = sq_group_put,
+    .indicator_put = sq_indicator_put,
+    .membership_put = sq_membership_put,
+    .dimension_put = sq_dimension_put,
+    .code_map_put = sq_code_map_put,
+    .reference_clear = sq_reference_clear,
+    .economy_list = sq_economy_list,
+    .group_list = sq_group_list,
+    .group_members = sq_group_members,
+    .economy_groups = sq_economy_groups,
+    .dimension_list = sq_dimension_list,
+    .indicator_list = sq_indicator_list,
+    .code_map_list = sq_code_map_list,
+    .batch_begin = sq_batch_begin,
+    .obs_put = sq_obs_put,
+    .batch_commit = sq_batch_commit,
+    .batch_rollback = sq_batch_rollback,
+    .obs_query = sq_obs_query,
+    .obs_history = sq_obs_history,
+    .batch_list = sq_batch_list,
+    .last_revision = sq_last_revision,
+    .counts = sq_counts,
+};
