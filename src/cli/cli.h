@@ -45,5 +45,6 @@ int cli_exit_status(int code);
 bool cli_wants_help(int argc, char **argv);
 
 /* The subcommands, one file each (cmd_NAME.c). */
+int cmd_survey(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

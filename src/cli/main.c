@@ -18,6 +18,8 @@ static int cmd_version(int argc, char **argv, struct cli_ctx *ctx)
 
 static const struct cli_command commands[] = {
     {"version", "print the version", cmd_version},
+    {"survey", "estimates with standard errors from survey microdata",
+     cmd_survey},
 };
 
 static void print_help(FILE *out)

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Generate the synthetic survey files of the oracle suite (deterministic).
+
+Each file is a stratified cluster sample with unequal cluster sizes, many
+strata, missing values, tiny domains, zero weights and, in some files,
+strata with a single PSU. Run from anywhere; writes tests/survey/data/.
+"""
+import math
+import os
+import random
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def fmt(v):
+    return "" if v is None else repr(v) if isinstance(v, float) else str(v)
+
+
+def make(name, seed, strata, psu_range, rows_range, lonely=0, zero_w=0.02,
+         miss=0.05, reuse_psu_ids=True):
+    rnd = random.Random(seed)
+    regions = ["North", "South", "East", "West", "Centre, old town"]
+    rows = []
+    psu_counter = 0
+    for h in range(strata):
+        npsu = 1 if h < lonely else rnd.randint(*psu_range)
+        base_w = rnd.uniform(50, 400)
+        for p in range(npsu):
+            psu_counter += 1
+            pid = p + 1 if reuse_psu_ids else psu_counter
+            size = rnd.randint(*rows_range)
+            cluster_eff = rnd.gauss(0, 0.6)
+            urban = 1 if rnd.random() < 0.55 else 2
+            for _ in range(size):
+                w = 0.0 if rnd.random() < zero_w else round(
+                    base_w * rnd.uniform(0.5, 1.8), 4)
+                age = rnd.randint(5, 90)
+                sex = rnd.choice([1, 2])
+                p_int = 1 / (1 + math.exp(-(0.8 + cluster_eff
+                                            - 0.03 * (age - 30)
+                                            + (0.4 if urban == 1 else -0.3))))
+                internet = 1 if rnd.random() < p_int else 0
+                mobile = 1 if rnd.random() < min(0.97, p_int + 0.2) else 0
+                skill = 1 if rnd.random() < p_int * 0.5 else 0
+                income = round(math.exp(rnd.gauss(7 + cluster_eff * 0.3, 0.8)),
+                               2)
+                hhsize = rnd.randint(1, 9)
+                educ = rnd.choice([0, 1, 2, 3])
+                region = rnd.choice(regions)
+                # a tiny domain: about 1 row in 400
+                rare = 1 if rnd.random() < 0.0025 else 0
+                rec = {
+                    "stratum": "S%03d" % h, "sn": h, "psu": pid, "w": w, "age": age,
+                    "sex": sex, "urban": urban, "internet": internet,
+                    "mobile": mobile, "skill": skill, "income": income,
+                    "hhsize": hhsize, "educ": educ, "region": region,
+                    "rare": rare,
+                }
+                for col in ("internet", "mobile", "income", "skill", "age"):
+                    if rnd.random() < miss:
+                        rec[col] = None
+                if rnd.random() < miss / 2:
+                    rec["sex"] = None
+                if rnd.random() < miss / 2:
+                    rec["region"] = None
+                rows.append(rec)
+    cols = list(rows[0].keys())
+    with open(os.path.join(HERE, "data", name + ".csv"), "w") as f:
+        f.write(",".join(cols) + "\n")
+        for r in rows:
+            out = []
+            for c in cols:
+                s = fmt(r[c])
+                if "," in s:
+                    s = '"' + s + '"'
+                out.append(s)
+            f.write(",".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    os.makedirs(os.path.join(HERE, "data"), exist_ok=True)
+    make("basic", 11, strata=25, psu_range=(2, 7), rows_range=(3, 30))
+    make("lonely", 12, strata=18, psu_range=(2, 5), rows_range=(2, 25),
+         lonely=3, reuse_psu_ids=False)
+    make("small", 13, strata=6, psu_range=(2, 3), rows_range=(1, 6),
+         zero_w=0.1, miss=0.15)
