@@ -46,5 +46,6 @@ bool cli_wants_help(int argc, char **argv);
 
 /* The subcommands, one file each (cmd_NAME.c). */
 int cmd_survey(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_plan(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

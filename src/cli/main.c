@@ -20,6 +20,8 @@ static const struct cli_command commands[] = {
     {"version", "print the version", cmd_version},
     {"survey", "estimates with standard errors from survey microdata",
      cmd_survey},
+    {"plan", "the results framework: KPIs, progress, links, report, IATI",
+     cmd_plan},
 };
 
 static void print_help(FILE *out)

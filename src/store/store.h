@@ -45,7 +45,7 @@ struct store;     /* opaque: one open connection */
 struct store_ops; /* backend entry points, see store_int.h */
 
 /* Schema version this binary writes. Older stores are upgraded on open. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* ---- Opening --------------------------------------------------------- */
 

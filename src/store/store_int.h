@@ -68,4 +68,10 @@ struct store {
 struct store *store_sqlite_open(const char *path, unsigned flags,
                                 struct err *err);
 
+/* The SQLite connection of s, or NULL when s uses another backend. Borrowed
+ * until store_close. For store-side modules with their own tables
+ * (plan_store.c); they must not leave a transaction open. */
+struct sqlite3;
+struct sqlite3 *store_sqlite_handle(struct store *s);
+
 #endif

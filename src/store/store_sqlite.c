@@ -65,6 +65,12 @@ static const char *const migrations[] = {
     " note TEXT,"
     " PRIMARY KEY(indicator_id, area_id, year, dims, batch_id))"
     " WITHOUT ROWID;",
+    /* 2: the results framework (store/plan_store.c): every version of the
+     * plan document, append-only; the newest is the current plan. */
+    "CREATE TABLE plan_versions("
+    " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, origin TEXT NOT NULL,"
+    " action TEXT NOT NULL, set_name TEXT NOT NULL,"
+    " set_illustrative INTEGER NOT NULL, doc TEXT NOT NULL);",
 };
 
 enum stmt_id {
@@ -1844,3 +1850,12 @@ static const struct store_ops sqlite_ops = {
     .last_revision = sq_last_revision,
     .counts = sq_counts,
 };
+
+/* For store-side modules that keep their own tables (plan_store.c). */
+struct sqlite3 *store_sqlite_handle(struct store *s)
+{
+    if (s == NULL || s->ops != &sqlite_ops) {
+        return NULL;
+    }
+    return sq_of(s)->db;
+}
