@@ -4,6 +4,7 @@
 
 CC      ?= cc
 PKGS    := sqlite3 jansson
+PKGS    += libsodium
 TPKGS   := cmocka
 WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wconversion \

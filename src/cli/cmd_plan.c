@@ -260,7 +260,7 @@ static int on_version(void *ctx, const struct plan_version *v, struct err *err)
     return 0;
 }
 
-static int cmd_history(struct plan_env *env, const struct plan_opts *o,
+static int plan_history_cmd(struct plan_env *env, const struct plan_opts *o,
                        struct err *err)
 {
     if (o->npos == 2) {
@@ -581,7 +581,7 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
     if (edit) {
         rc = do_edit(sub, &env, &o, &err);
     } else if (strcmp(sub, "history") == 0) {
-        rc = cmd_history(&env, &o, &err);
+        rc = plan_history_cmd(&env, &o, &err);
     } else {
         rc = do_read(sub, &env, &o, &out, &err);
     }

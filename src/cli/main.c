@@ -18,6 +18,15 @@ static int cmd_version(int argc, char **argv, struct cli_ctx *ctx)
 
 static const struct cli_command commands[] = {
     {"version", "print the version", cmd_version},
+    {"init", "create the store and load the bundled data", cmd_init},
+    {"load", "load observation CSV files (one batch each)", cmd_load},
+    {"query", "current or as-of values as a table, CSV or JSON", cmd_query},
+    {"export", "values as long CSV that load reads back", cmd_export},
+    {"catalogue", "list, search or show indicators", cmd_catalogue},
+    {"economies", "list economies and their regions", cmd_economies},
+    {"groups", "list groups, or the members of one", cmd_groups},
+    {"history", "every revision of one value", cmd_history},
+    {"summary", "what is in the store", cmd_summary},
     {"survey", "estimates with standard errors from survey microdata",
      cmd_survey},
     {"plan", "the results framework: KPIs, progress, links, report, IATI",
