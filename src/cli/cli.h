@@ -45,6 +45,7 @@ int cli_exit_status(int code);
 bool cli_wants_help(int argc, char **argv);
 
 /* The subcommands, one file each (cmd_NAME.c). */
+int cmd_survey(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_load(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_query(int argc, char **argv, struct cli_ctx *ctx);
@@ -54,7 +55,6 @@ int cmd_economies(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_groups(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_history(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_summary(int argc, char **argv, struct cli_ctx *ctx);
-int cmd_survey(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_plan(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

@@ -18,6 +18,8 @@ static int cmd_version(int argc, char **argv, struct cli_ctx *ctx)
 
 static const struct cli_command commands[] = {
     {"version", "print the version", cmd_version},
+    {"survey", "estimates with standard errors from survey microdata",
+     cmd_survey},
     {"init", "create the store and load the bundled data", cmd_init},
     {"load", "load observation CSV files (one batch each)", cmd_load},
     {"query", "current or as-of values as a table, CSV or JSON", cmd_query},
@@ -27,8 +29,6 @@ static const struct cli_command commands[] = {
     {"groups", "list groups, or the members of one", cmd_groups},
     {"history", "every revision of one value", cmd_history},
     {"summary", "what is in the store", cmd_summary},
-    {"survey", "estimates with standard errors from survey microdata",
-     cmd_survey},
     {"plan", "the results framework: KPIs, progress, links, report, IATI",
      cmd_plan},
 };

@@ -1,0 +1,951 @@
+/* Store-facing computations: load a cube, run the pure modules, write one
+ * batch per kind. Everything read is copied out of store callbacks (rows
+ * are borrowed only for the callback). */
+#include "compute.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/buf.h"
+#include "../core/mem.h"
+#include "../core/strmap.h"
+#include "cube.h"
+#include "formula.h"
+
+/* ---- Catalogue, dimensions, economies, groups --------------------------- */
+
+struct catalogue {
+    struct indicator **owned; /* indicator_dup copies */
+    struct indicator *flat;   /* shallow copies of *owned, for formula_set */
+    size_t count, cap;
+    struct strmap index; /* code -> position */
+};
+
+static int cat_add(void *ctx, const struct indicator *ind, struct err *err)
+{
+    struct catalogue *c = ctx;
+    (void)err;
+    if (c->count == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->owned = xreallocarray(c->owned, c->cap, sizeof(*c->owned));
+    }
+    c->owned[c->count] = indicator_dup(ind);
+    strmap_put(&c->index, ind->code, strlen(ind->code), c->count);
+    c->count++;
+    return 0;
+}
+
+static void cat_cleanup(struct catalogue *c)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        indicator_free(c->owned[i]);
+    }
+    xfree(c->owned);
+    xfree(c->flat);
+    strmap_cleanup(&c->index);
+    memset(c, 0, sizeof(*c));
+}
+
+static int cat_load(struct store *s, struct catalogue *c, struct err *err)
+{
+    memset(c, 0, sizeof(*c));
+    strmap_init(&c->index);
+    if (store_indicator_list(s, NULL, cat_add, c, err) != 0) {
+        return err->code;
+    }
+    c->flat = xcalloc(c->count ? c->count : 1, sizeof(*c->flat));
+    for (size_t i = 0; i < c->count; i++) {
+        c->flat[i] = *c->owned[i];
+    }
+    return 0;
+}
+
+static const struct indicator *cat_get(const struct catalogue *c,
+                                       const char *code)
+{
+    size_t i;
+    return strmap_get(&c->index, code, strlen(code), &i) ? c->owned[i] : NULL;
+}
+
+static int dim_add(void *ctx, const struct dimension_value *d, struct err *err)
+{
+    (void)err;
+    dimset_add(ctx, d->dimension, d->value);
+    return 0;
+}
+
+struct names {
+    char **items;
+    size_t count, cap;
+};
+
+static void names_push(struct names *n, const char *s)
+{
+    if (n->count == n->cap) {
+        n->cap = n->cap ? n->cap * 2 : 64;
+        n->items = xreallocarray(n->items, n->cap, sizeof(char *));
+    }
+    n->items[n->count++] = xstrdup(s);
+}
+
+static void names_cleanup(struct names *n)
+{
+    for (size_t i = 0; i < n->count; i++) {
+        xfree(n->items[i]);
+    }
+    xfree(n->items);
+    memset(n, 0, sizeof(*n));
+}
+
+static int econ_add(void *ctx, const struct economy *e, struct err *err)
+{
+    (void)err;
+    names_push(ctx, e->code);
+    return 0;
+}
+
+static int group_add(void *ctx, const struct group *g, struct err *err)
+{
+    (void)err;
+    names_push(ctx, g->code);
+    return 0;
+}
+
+struct groups {
+    struct agg_group *items; /* codes point into names */
+    struct agg_member **members;
+    size_t count;
+    struct names names;
+};
+
+struct member_ctx {
+    const struct cube *c;
+    struct agg_member *m;
+    size_t count, cap;
+};
+
+static int member_add(void *ctx, const struct membership *ms, struct err *err)
+{
+    struct member_ctx *mc = ctx;
+    size_t row;
+    (void)err;
+    if (!cube_economy(mc->c, ms->economy, &row)) {
+        return 0;
+    }
+    if (mc->count == mc->cap) {
+        mc->cap = mc->cap ? mc->cap * 2 : 32;
+        mc->m = xreallocarray(mc->m, mc->cap, sizeof(*mc->m));
+    }
+    mc->m[mc->count].economy = row;
+    mc->m[mc->count].from_year = ms->from_year;
+    mc->m[mc->count].to_year = ms->to_year;
+    mc->count++;
+    return 0;
+}
+
+static void groups_cleanup(struct groups *g)
+{
+    for (size_t i = 0; i < g->count; i++) {
+        xfree(g->members[i]);
+    }
+    xfree(g->members);
+    xfree(g->items);
+    names_cleanup(&g->names);
+    memset(g, 0, sizeof(*g));
+}
+
+/* Load groups (all, or only the one named) with members as cube rows. */
+static int groups_load(struct store *s, const struct cube *c, const char *only,
+                       struct groups *g, struct err *err)
+{
+    memset(g, 0, sizeof(*g));
+    if (only) {
+        if (store_group_get(s, only, group_add, &g->names, err) != 0) {
+            return err->code;
+        }
+    } else if (store_group_list(s, group_add, &g->names, err) != 0) {
+        return err->code;
+    }
+    g->count = g->names.count;
+    g->items = xcalloc(g->count ? g->count : 1, sizeof(*g->items));
+    g->members = xcalloc(g->count ? g->count : 1, sizeof(*g->members));
+    for (size_t i = 0; i < g->count; i++) {
+        struct member_ctx mc = {c, NULL, 0, 0};
+        if (store_group_members(s, g->names.items[i], 0, member_add, &mc,
+                                err) != 0) {
+            xfree(mc.m);
+            return err->code;
+        }
+        g->members[i] = mc.m;
+        g->items[i].code = g->names.items[i];
+        g->items[i].members = mc.m;
+        g->items[i].count = mc.count;
+    }
+    return 0;
+}
+
+/* ---- Loading observations into a cube ----------------------------------- */
+
+struct load_ctx {
+    struct cube *c;
+    char *last_ind;  /* owned: series cache key */
+    char *last_dims; /* owned */
+    size_t last_series;
+    size_t rows;
+};
+
+static int load_obs(void *ctx, const struct obs *o, struct err *err)
+{
+    struct load_ctx *l = ctx;
+    size_t row;
+    int origin;
+    (void)err;
+
+    if (!cube_economy(l->c, o->economy, &row)) {
+        return 0; /* a group: aggregates are recomputed, not inputs */
+    }
+    if (!l->last_ind || strcmp(l->last_ind, o->indicator) != 0 ||
+        strcmp(l->last_dims, o->dims) != 0) {
+        xfree(l->last_ind);
+        xfree(l->last_dims);
+        l->last_ind = xstrdup(o->indicator);
+        l->last_dims = xstrdup(o->dims);
+        cube_series_find(l->c, o->indicator, o->dims, true, &l->last_series);
+    }
+    origin = o->batch_kind == BATCH_COMPUTED ? CUBE_COMPUTED : CUBE_LOADED;
+    cube_set(l->c, l->last_series, row, o->year, o->value, (int)o->status,
+             origin, o->batch);
+    if (origin == CUBE_COMPUTED) {
+        cube_set_sig(l->c, l->last_series, row, o->year,
+                     derive_note_sig(o->note));
+    }
+    l->rows++;
+    return 0;
+}
+
+/* Make a cube of every economy over the store's years and load the
+ * observations matching q. */
+static int cube_load(struct store *s, const struct store_obs_query *q,
+                     int year0, int year1, struct cube *c, struct err *err)
+{
+    struct names econ = {0};
+    struct load_ctx l;
+    int rc;
+
+    if (store_economy_list(s, econ_add, &econ, err) != 0) {
+        names_cleanup(&econ);
+        return err->code;
+    }
+    cube_init(c, (const char *const *)econ.items, econ.count, year0,
+              year1 - year0 + 1);
+    names_cleanup(&econ);
+    memset(&l, 0, sizeof(l));
+    l.c = c;
+    rc = store_obs_query(s, q, load_obs, &l, err);
+    xfree(l.last_ind);
+    xfree(l.last_dims);
+    return rc;
+}
+
+static int year_span(struct store *s, int *y0, int *y1, struct err *err)
+{
+    struct store_counts n;
+
+    if (store_counts(s, &n, err) != 0) {
+        return err->code;
+    }
+    *y0 = n.year_min;
+    *y1 = n.year_max;
+    return 0;
+}
+
+/* ---- Derived indicators ------------------------------------------------- */
+
+struct derived_ctx {
+    struct store *s;
+    const struct compute_opts *o;
+};
+
+static int put_derived(void *ctx, const struct derive_value *v, struct err *err)
+{
+    struct derived_ctx *dc = ctx;
+    struct obs o;
+
+    memset(&o, 0, sizeof(o));
+    o.indicator = v->indicator;
+    o.economy = v->economy;
+    o.year = v->year;
+    o.dims = v->dims;
+    o.value = v->value;
+    o.status = (enum obs_status)v->status;
+    o.source = "ictdev compute";
+    o.note = v->note;
+    return store_obs_put(dc->s, &o, NULL, err);
+}
+
+static void problem_derived(void *ctx, const char *indicator,
+                            const char *economy, int year, const char *inputs)
+{
+    struct derived_ctx *dc = ctx;
+
+    if (dc->o->problem) {
+        dc->o->problem(dc->o->ctx, indicator, economy, year, inputs);
+    }
+}
+
+static int run_derived(struct store *s, struct cube *c,
+                       const struct formula_set *fs,
+                       const struct compute_opts *o, struct compute_report *r,
+                       struct err *err)
+{
+    struct store_batch_info bi = {BATCH_COMPUTED,
+                                  o->origin,
+                                  NULL,
+                                  NULL,
+                                  "ictdev compute: derived indicators",
+                                  0};
+    struct derived_ctx dc = {s, o};
+    struct derive_opts d = {put_derived, problem_derived, &dc};
+
+    if (store_batch_begin(s, &bi, err) != 0) {
+        return err->code;
+    }
+    if (derive_run(c, fs, &d, &r->derive, err) != 0) {
+        store_batch_rollback(s);
+        return err->code;
+    }
+    return store_batch_commit(s, &r->derive_batch, &r->derive_changed, err);
+}
+
+/* ---- Aggregates --------------------------------------------------------- */
+
+static bool rule_of(const struct indicator *ind, enum agg_rule *out)
+{
+    struct err e;
+    return ind && ind->agg && ind->agg[0] &&
+           agg_rule_parse(ind->agg, out, &e) == 0;
+}
+
+/* Copy a cube series into a panel (sources from statuses). */
+static void panel_from(const struct cube *c, size_t s, struct agg_panel *p)
+{
+    const struct cube_series *se = &c->series[s];
+    size_t n = c->neconomies * (size_t)c->nyears;
+
+    agg_panel_init(p, c->year0, c->nyears, c->neconomies);
+    for (size_t i = 0; i < n; i++) {
+        if (!isnan(se->value[i])) {
+            p->values[i] = se->value[i];
+            p->src[i] = se->status[i] == OBS_REPORTED ? AGG_SRC_REPORTED
+                                                      : AGG_SRC_ESTIMATED;
+        }
+    }
+}
+
+static void agg_note(const struct agg_result *r, enum agg_method m,
+                     struct buf *b)
+{
+    buf_reset(b);
+    buf_printf(b,
+               "coverage %.1f%%; method %s; members %zu: reported %zu, "
+               "estimated %zu, imputed %zu, left out %zu",
+               r->coverage, agg_method_name(m), r->n_members, r->n_reported,
+               r->n_estimated, r->n_imputed, r->n_excluded);
+}
+
+static int put_agg(struct store *s, const char *indicator, const char *dims,
+                   const char *group, const struct agg_result *r,
+                   enum agg_method m, struct buf *note, struct err *err)
+{
+    struct obs o;
+
+    memset(&o, 0, sizeof(o));
+    agg_note(r, m, note);
+    o.indicator = indicator;
+    o.economy = group;
+    o.year = r->year;
+    o.dims = dims;
+    o.value = r->value;
+    o.status = r->n_estimated + r->n_imputed > 0 ? OBS_ESTIMATED : OBS_REPORTED;
+    o.source = "ictdev aggregate";
+    o.note = buf_cstr(note);
+    return store_obs_put(s, &o, NULL, err);
+}
+
+struct agg_job {
+    struct store *s;
+    const struct cube *c;
+    const struct groups *g;
+    struct agg_spec spec;
+    struct agg_result *res; /* nyears */
+    struct buf note;
+    struct compute_report *r;
+};
+
+/* Aggregate one series over every group and year; store the published
+ * values when s is not NULL. */
+static int agg_series(struct agg_job *j, size_t series,
+                      const struct agg_panel *w, struct err *err)
+{
+    const struct cube_series *se = &j->c->series[series];
+    struct agg_panel v;
+    int y1 = j->c->year0 + j->c->nyears - 1;
+    int rc = 0;
+
+    panel_from(j->c, series, &v);
+    if (j->spec.method == AGG_METHOD_ITU) {
+        agg_fill(&v, j->spec.window);
+    }
+    for (size_t k = 0; k < j->g->count && rc == 0; k++) {
+        rc = agg_group_years(&j->spec, &v, w, &j->g->items[k], j->c->year0, y1,
+                             j->res, err);
+        for (int y = 0; rc == 0 && y < j->c->nyears; y++) {
+            const struct agg_result *r = &j->res[y];
+            j->r->agg_withheld += r->status == AGG_WITHHELD;
+            if (r->status != AGG_OK || !j->s) {
+                continue;
+            }
+            j->r->agg_values++;
+            rc = put_agg(j->s, se->indicator, se->dims, j->g->items[k].code, r,
+                         j->spec.method, &j->note, err);
+        }
+    }
+    agg_panel_cleanup(&v);
+    return rc;
+}
+
+/* The weight panel of an indicator: its catalogue weight, else population
+ * (coverage of counts and prices); NULL weights = members count equally. */
+static bool weight_panel(const struct cube *c, const struct indicator *ind,
+                         int window, struct agg_panel *out)
+{
+    const char *w = ind->weight && ind->weight[0] ? ind->weight : "pop";
+    size_t s;
+
+    if (!cube_series_find((struct cube *)c, w, "", false, &s)) {
+        return false;
+    }
+    panel_from(c, s, out);
+    /* Weights are filled over gaps (population is missing in a few
+     * economy-years) with the same window, whatever the method. */
+    agg_fill(out, window > 0 ? window : 3);
+    return true;
+}
+
+static int run_aggregates(struct store *s, struct cube *c,
+                          const struct catalogue *cat,
+                          const struct compute_opts *o,
+                          struct compute_report *r, struct err *err)
+{
+    struct store_batch_info bi = {BATCH_AGGREGATE,
+                                  o->origin,
+                                  NULL,
+                                  NULL,
+                                  "ictdev compute: group aggregates",
+                                  0};
+    struct agg_job j;
+    struct groups g;
+    size_t n = c->nseries;
+    int rc;
+
+    if (groups_load(s, c, NULL, &g, err) != 0) {
+        groups_cleanup(&g);
+        return err->code;
+    }
+    memset(&j, 0, sizeof(j));
+    j.s = s;
+    j.c = c;
+    j.g = &g;
+    j.spec.method = o->method;
+    j.spec.window = o->window;
+    j.spec.min_coverage = o->min_coverage;
+    j.res = xcalloc((size_t)c->nyears, sizeof(*j.res));
+    j.r = r;
+    buf_init(&j.note);
+    rc = store_batch_begin(s, &bi, err);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const struct indicator *ind = cat_get(cat, c->series[i].indicator);
+        struct agg_panel w;
+        bool has_w;
+        if (!rule_of(ind, &j.spec.rule)) {
+            continue;
+        }
+        has_w = weight_panel(c, ind, o->window, &w);
+        rc = agg_series(&j, i, has_w ? &w : NULL, err);
+        if (has_w) {
+            agg_panel_cleanup(&w);
+        }
+        r->agg_series++;
+    }
+    if (rc == 0) {
+        rc = store_batch_commit(s, &r->agg_batch, &r->agg_changed, err);
+    } else {
+        store_batch_rollback(s);
+    }
+    buf_cleanup(&j.note);
+    xfree(j.res);
+    groups_cleanup(&g);
+    return rc;
+}
+
+/* ---- Entry points ------------------------------------------------------- */
+
+static int check_formulas(struct store *s, struct catalogue *cat,
+                          struct formula_set *fs, struct err *err)
+{
+    struct dimset ds;
+    int rc;
+
+    dimset_init(&ds);
+    rc = store_dimension_list(s, dim_add, &ds, err);
+    if (rc == 0) {
+        rc = formula_set_build(fs, cat->flat, cat->count, &ds, err);
+    }
+    dimset_cleanup(&ds);
+    if (rc != 0) {
+        err_prefix(err, "catalogue");
+    }
+    return rc;
+}
+
+int compute_check_store(struct store *s, struct err *err)
+{
+    struct catalogue cat;
+    struct formula_set fs;
+    int rc = cat_load(s, &cat, err);
+
+    if (rc == 0) {
+        rc = check_formulas(s, &cat, &fs, err);
+    }
+    if (rc == 0) {
+        formula_set_cleanup(&fs);
+    }
+    cat_cleanup(&cat);
+    return rc;
+}
+
+int compute_run(struct store *s, const struct compute_opts *opts,
+                struct compute_report *out, struct err *err)
+{
+    struct catalogue cat;
+    struct formula_set fs;
+    struct store_obs_query q;
+    struct cube c;
+    int y0 = 0;
+    int y1 = 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&c, 0, sizeof(c));
+    memset(&fs, 0, sizeof(fs));
+    rc = cat_load(s, &cat, err);
+    if (rc == 0) {
+        rc = check_formulas(s, &cat, &fs, err);
+    }
+    if (rc == 0) {
+        rc = year_span(s, &y0, &y1, err);
+    }
+    if (rc != 0 || y0 == 0) {
+        goto out;
+    }
+    memset(&q, 0, sizeof(q));
+    rc = cube_load(s, &q, y0, y1, &c, err);
+    if (rc == 0 && opts->derived) {
+        rc = run_derived(s, &c, &fs, opts, out, err);
+    }
+    if (rc == 0 && opts->aggregates) {
+        rc = run_aggregates(s, &c, &cat, opts, out, err);
+    }
+out:
+    cube_cleanup(&c);
+    formula_set_cleanup(&fs);
+    cat_cleanup(&cat);
+    return rc;
+}
+
+/* ---- One aggregate ------------------------------------------------------ */
+
+static int ind_copy(void *ctx, const struct indicator *ind, struct err *err)
+{
+    (void)err;
+    *(struct indicator **)ctx = indicator_dup(ind);
+    return 0;
+}
+
+/* First and last year in which series s has any value; false if none. */
+static bool series_years(const struct cube *c, size_t s, int *y0, int *y1)
+{
+    const struct cube_series *se = &c->series[s];
+    bool any = false;
+
+    for (int y = 0; y < c->nyears; y++) {
+        for (size_t e = 0; e < c->neconomies; e++) {
+            if (!isnan(se->value[e * (size_t)c->nyears + (size_t)y])) {
+                *y1 = c->year0 + y;
+                *y0 = any ? *y0 : c->year0 + y;
+                any = true;
+                break;
+            }
+        }
+    }
+    return any;
+}
+
+struct agg_one {
+    struct indicator *ind;
+    struct cube c;
+    struct groups g;
+    struct agg_panel w;
+    bool has_w;
+};
+
+static int agg_one_load(struct store *s, const struct compute_agg_request *q,
+                        struct agg_one *a, enum agg_rule *rule, struct err *err)
+{
+    const char *codes[2];
+    struct store_obs_query oq;
+    int y0 = 0;
+    int y1 = 0;
+
+    if (store_indicator_get(s, q->indicator, ind_copy, &a->ind, err) != 0) {
+        return err->code;
+    }
+    if (!rule_of(a->ind, rule)) {
+        return err_set(err, ERR_INVALID,
+                       "indicator %s has no aggregation rule (agg '%s')",
+                       q->indicator, a->ind->agg);
+    }
+    if (year_span(s, &y0, &y1, err) != 0) {
+        return err->code;
+    }
+    codes[0] = a->ind->code;
+    codes[1] = a->ind->weight[0] ? a->ind->weight : "pop";
+    memset(&oq, 0, sizeof(oq));
+    oq.indicators = codes;
+    oq.indicator_count = 2;
+    oq.totals_only = true;
+    if (cube_load(s, &oq, y0 ? y0 : 2000, y1 ? y1 : 2000, &a->c, err) != 0) {
+        return err->code;
+    }
+    if (groups_load(s, &a->c, q->group, &a->g, err) != 0) {
+        return err->code;
+    }
+    a->has_w = weight_panel(&a->c, a->ind, q->window, &a->w);
+    return 0;
+}
+
+static int agg_one_store(struct store *s, const struct compute_agg_request *q,
+                         const struct compute_agg_row *rows, size_t n,
+                         int64_t *out_batch, struct err *err)
+{
+    struct store_batch_info bi = {BATCH_AGGREGATE,    q->origin, NULL, NULL,
+                                  "ictdev aggregate", 0};
+    struct buf note;
+    int rc = store_batch_begin(s, &bi, err);
+
+    buf_init(&note);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (rows[i].r.status == AGG_OK) {
+            rc = put_agg(s, rows[i].indicator, "", rows[i].group, &rows[i].r,
+                         q->method, &note, err);
+        }
+    }
+    buf_cleanup(&note);
+    if (rc != 0) {
+        store_batch_rollback(s);
+        return rc;
+    }
+    return store_batch_commit(s, out_batch, NULL, err);
+}
+
+static int agg_one_run(struct agg_one *a, const struct compute_agg_request *q,
+                       struct agg_spec *spec, struct compute_agg_row **out,
+                       size_t *out_count, struct err *err)
+{
+    struct agg_panel v;
+    size_t s;
+    int y0 = q->year_from;
+    int y1 = q->year_to;
+    int rc;
+
+    if (!cube_series_find(&a->c, a->ind->code, "", false, &s) ||
+        !series_years(&a->c, s, &y0, &y1)) {
+        *out = NULL;
+        *out_count = 0;
+        return 0;
+    }
+    y0 = q->year_from ? q->year_from : y0;
+    y1 = q->year_to ? q->year_to : y1;
+    if (y0 > y1) {
+        return err_set(err, ERR_INVALID, "years %d:%d are reversed", y0, y1);
+    }
+    panel_from(&a->c, s, &v);
+    if (spec->method == AGG_METHOD_ITU) {
+        agg_fill(&v, spec->window);
+    }
+    *out_count = (size_t)(y1 - y0 + 1);
+    *out = xcalloc(*out_count, sizeof(**out));
+    {
+        struct agg_result *res = xcalloc(*out_count, sizeof(*res));
+        rc = agg_group_years(spec, &v, a->has_w ? &a->w : NULL, &a->g.items[0],
+                             y0, y1, res, err);
+        for (size_t i = 0; rc == 0 && i < *out_count; i++) {
+            snprintf((*out)[i].group, sizeof((*out)[i].group), "%s",
+                     a->g.items[0].code);
+            snprintf((*out)[i].indicator, sizeof((*out)[i].indicator), "%s",
+                     a->ind->code);
+            (*out)[i].r = res[i];
+        }
+        xfree(res);
+    }
+    agg_panel_cleanup(&v);
+    return rc;
+}
+
+int compute_aggregate(struct store *s, const struct compute_agg_request *q,
+                      struct compute_agg_row **out, size_t *out_count,
+                      int64_t *out_batch, struct err *err)
+{
+    struct agg_one a;
+    struct agg_spec spec;
+    int rc;
+
+    memset(&a, 0, sizeof(a));
+    *out = NULL;
+    *out_count = 0;
+    *out_batch = 0;
+    spec.method = q->method;
+    spec.window = q->window;
+    spec.min_coverage = q->min_coverage;
+    rc = agg_one_load(s, q, &a, &spec.rule, err);
+    if (rc == 0) {
+        rc = agg_one_run(&a, q, &spec, out, out_count, err);
+    }
+    if (rc == 0 && q->store) {
+        rc = agg_one_store(s, q, *out, *out_count, out_batch, err);
+    }
+    if (rc != 0) {
+        xfree(*out);
+        *out = NULL;
+        *out_count = 0;
+    }
+    if (a.has_w) {
+        agg_panel_cleanup(&a.w);
+    }
+    groups_cleanup(&a.g);
+    cube_cleanup(&a.c);
+    indicator_free(a.ind);
+    return rc;
+}
+
+/* ---- IDI ---------------------------------------------------------------- */
+
+/* Latest value of (code, total) for row within [y0, y1]; NaN if none. */
+static double latest(struct cube *c, const char *code, size_t row, int y0,
+                     int y1, int *out_year)
+{
+    size_t s;
+    size_t cell;
+
+    if (code[0] == '\0' || !cube_series_find(c, code, "", false, &s)) {
+        return NAN;
+    }
+    for (int y = y1; y >= y0; y--) {
+        if (cube_cell(c, row, y, &cell) && !isnan(c->series[s].value[cell])) {
+            *out_year = y;
+            return c->series[s].value[cell];
+        }
+    }
+    return NAN;
+}
+
+static void idi_inputs(struct cube *c, const struct idi_params *p, size_t row,
+                       int year, struct compute_idi_economy *e)
+{
+    int y0 = year - p->max_age;
+
+    for (size_t i = 0; i < p->count; i++) {
+        e->raw_year[i] = 0;
+        e->proxy[i] = false;
+        e->raw[i] = latest(c, p->ind[i].code, row, y0, year, &e->raw_year[i]);
+        if (isnan(e->raw[i])) {
+            e->raw[i] =
+                latest(c, p->ind[i].proxy, row, y0, year, &e->raw_year[i]);
+            e->proxy[i] = !isnan(e->raw[i]);
+        }
+    }
+}
+
+static int idi_apply_sets(struct compute_idi_result *r,
+                          const struct idi_params *p,
+                          const struct compute_idi_set *sets, size_t nsets,
+                          struct err *err)
+{
+    for (size_t k = 0; k < nsets; k++) {
+        int i = idi_params_find(p, sets[k].indicator);
+        size_t e = 0;
+        while (e < r->count &&
+               strcmp(r->economies[e].code, sets[k].economy) != 0) {
+            e++;
+        }
+        if (i < 0) {
+            return err_set(err, ERR_NOT_FOUND, "--set: %s is not an IDI input",
+                           sets[k].indicator);
+        }
+        if (e == r->count) {
+            return err_set(err, ERR_NOT_FOUND,
+                           "--set: no IDI inputs for economy %s",
+                           sets[k].economy);
+        }
+        r->economies[e].raw[i] = sets[k].value;
+        r->economies[e].raw_year[i] = 0;
+        r->economies[e].proxy[i] = false;
+        r->economies[e].changed = true;
+    }
+    for (size_t e = 0; e < r->count; e++) {
+        if (r->economies[e].changed) {
+            idi_score(p, r->economies[e].raw, &r->economies[e].score);
+        }
+    }
+    return 0;
+}
+
+static void idi_groups(struct compute_idi_result *r, const struct cube *c,
+                       const struct groups *g, int year)
+{
+    double *idi = xcalloc(c->neconomies ? c->neconomies : 1, sizeof(double));
+    double *pil[IDI_NPILLARS];
+
+    for (int k = 0; k < IDI_NPILLARS; k++) {
+        pil[k] = xcalloc(c->neconomies ? c->neconomies : 1, sizeof(double));
+    }
+    for (size_t i = 0; i < c->neconomies; i++) {
+        idi[i] = pil[0][i] = pil[1][i] = NAN;
+    }
+    for (size_t e = 0; e < r->count; e++) {
+        size_t row;
+        if (cube_economy(c, r->economies[e].code, &row)) {
+            idi[row] = r->economies[e].score.idi;
+            pil[0][row] = r->economies[e].score.pillar[0];
+            pil[1][row] = r->economies[e].score.pillar[1];
+        }
+    }
+    r->groups = xcalloc(g->count ? g->count : 1, sizeof(*r->groups));
+    r->ngroups = g->count;
+    for (size_t k = 0; k < g->count; k++) {
+        struct compute_idi_group *out = &r->groups[k];
+        double sum[3] = {0, 0, 0};
+        snprintf(out->code, sizeof(out->code), "%s", g->items[k].code);
+        for (size_t m = 0; m < g->items[k].count; m++) {
+            const struct agg_member *mb = &g->items[k].members[m];
+            if ((mb->from_year && year < mb->from_year) ||
+                (mb->to_year && year > mb->to_year)) {
+                continue;
+            }
+            out->members++;
+            if (!isnan(idi[mb->economy])) {
+                out->scored++;
+                sum[0] += idi[mb->economy];
+                sum[1] += pil[0][mb->economy];
+                sum[2] += pil[1][mb->economy];
+            }
+        }
+        out->idi = out->scored ? sum[0] / (double)out->scored : NAN;
+        out->pillar[0] = out->scored ? sum[1] / (double)out->scored : NAN;
+        out->pillar[1] = out->scored ? sum[2] / (double)out->scored : NAN;
+    }
+    xfree(idi);
+    xfree(pil[0]);
+    xfree(pil[1]);
+}
+
+static int idi_load(struct store *s, const struct idi_params *p, int year,
+                    struct cube *c, struct err *err)
+{
+    struct catalogue cat;
+    const char *codes[2 * IDI_MAX_INDICATORS];
+    struct store_obs_query q;
+    size_t n = 0;
+    int rc = cat_load(s, &cat, err);
+
+    for (size_t i = 0; rc == 0 && i < p->count; i++) {
+        if (cat_get(&cat, p->ind[i].code)) {
+            codes[n++] = p->ind[i].code;
+        }
+        if (p->ind[i].proxy[0] && cat_get(&cat, p->ind[i].proxy)) {
+            codes[n++] = p->ind[i].proxy;
+        }
+    }
+    memset(&q, 0, sizeof(q));
+    q.indicators = codes;
+    q.indicator_count = n;
+    q.year_from = year - p->max_age;
+    q.year_to = year;
+    q.totals_only = true;
+    if (rc == 0) {
+        rc = cube_load(s, &q, year - p->max_age, year, c, err);
+    }
+    cat_cleanup(&cat);
+    return rc;
+}
+
+int compute_idi(struct store *s, const struct idi_params *p, int year,
+                const struct compute_idi_set *sets, size_t nsets,
+                struct compute_idi_result *out, struct err *err)
+{
+    struct cube c;
+    struct groups g;
+    double *scores;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&g, 0, sizeof(g));
+    memset(&c, 0, sizeof(c));
+    rc = idi_load(s, p, year, &c, err);
+    out->economies =
+        xcalloc(c.neconomies ? c.neconomies : 1, sizeof(*out->economies));
+    for (size_t row = 0; rc == 0 && row < c.neconomies; row++) {
+        struct compute_idi_economy *e = &out->economies[out->count];
+        idi_inputs(&c, p, row, year, e);
+        idi_score(p, e->raw, &e->score);
+        if (e->score.n_available > 0) {
+            snprintf(e->code, sizeof(e->code), "%s", c.economies[row]);
+            e->before = e->score;
+            out->count++;
+        }
+    }
+    if (rc == 0) {
+        rc = idi_apply_sets(out, p, sets, nsets, err);
+    }
+    if (rc == 0) {
+        scores = xcalloc(out->count ? out->count : 1, sizeof(double));
+        int *rank = xcalloc(out->count ? out->count : 1, sizeof(int));
+        for (size_t e = 0; e < out->count; e++) {
+            scores[e] = out->economies[e].score.idi;
+        }
+        idi_rank(scores, out->count, rank);
+        for (size_t e = 0; e < out->count; e++) {
+            out->economies[e].rank = rank[e];
+        }
+        xfree(scores);
+        xfree(rank);
+        rc = groups_load(s, &c, NULL, &g, err);
+    }
+    if (rc == 0) {
+        idi_groups(out, &c, &g, year);
+    }
+    groups_cleanup(&g);
+    cube_cleanup(&c);
+    if (rc != 0) {
+        compute_idi_result_free(out);
+    }
+    return rc;
+}
+
+void compute_idi_result_free(struct compute_idi_result *r)
+{
+    xfree(r->economies);
+    xfree(r->groups);
+    memset(r, 0, sizeof(*r));
+}

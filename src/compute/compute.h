@@ -1,0 +1,124 @@
+/* The computations run against the store (compute layer, top): derived
+ * indicators (`ictdev compute`), group aggregates (`ictdev aggregate` and
+ * the aggregate pass of compute), the IDI (`ictdev idi`) and affordability
+ * (`ictdev afford`). Each loads what it needs from the store into a cube,
+ * calls the pure modules (derive, aggregate, idi, afford) and writes
+ * results back in one batch per kind (BATCH_COMPUTED, BATCH_AGGREGATE), so
+ * a run is all or nothing and a run that changes nothing leaves no batch.
+ * Borrowed arguments throughout; nothing here prints. */
+#ifndef ICTDEV_COMPUTE_COMPUTE_H
+#define ICTDEV_COMPUTE_COMPUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/compiler.h"
+#include "../core/err.h"
+#include "../store/store.h"
+#include "aggregate.h"
+#include "derive.h"
+#include "idi.h"
+
+struct compute_opts {
+    bool derived;    /* evaluate the catalogue's formulas */
+    bool aggregates; /* then aggregate every series over every group */
+    enum agg_method method;
+    int window;                /* years, for AGG_METHOD_ITU */
+    double min_coverage;       /* percent; aggregates below are not stored */
+    const char *origin;        /* batch origin, or NULL */
+    derive_problem_fn problem; /* non-finite results; may be NULL */
+    void *ctx;                 /* for problem */
+};
+
+struct compute_report {
+    struct derive_stats derive;
+    int64_t derive_batch; /* 0 when nothing changed */
+    int64_t derive_changed;
+    size_t agg_series;   /* indicator series aggregated */
+    size_t agg_values;   /* group-year values offered to the store */
+    size_t agg_withheld; /* below min_coverage: not stored */
+    int64_t agg_batch;   /* 0 when nothing changed */
+    int64_t agg_changed;
+};
+
+/* Check the store's catalogue formulas, then run what opts asks. ERR_*
+ * from the catalogue check (nothing written), or from the store (the open
+ * batch is rolled back). */
+int compute_run(struct store *s, const struct compute_opts *opts,
+                struct compute_report *out, struct err *err) WARN_UNUSED_RESULT;
+
+/* Load the store's catalogue and check its formulas (compute_check_catalogue
+ * with the store's dimension values). */
+int compute_check_store(struct store *s, struct err *err) WARN_UNUSED_RESULT;
+
+/* One aggregate row, as `ictdev aggregate` prints it. */
+struct compute_agg_row {
+    char group[MAX_CODE_LEN + 1];
+    char indicator[MAX_CODE_LEN + 1];
+    struct agg_result r;
+};
+
+struct compute_agg_request {
+    const char *indicator; /* catalogue code; its agg rule and weight apply */
+    const char *group;     /* group code */
+    int year_from;         /* 0 = first year with data */
+    int year_to;           /* 0 = last year with data */
+    enum agg_method method;
+    int window;
+    double min_coverage;
+    bool store; /* write the published values (BATCH_AGGREGATE) */
+    const char *origin;
+};
+
+/* Aggregate one indicator (its total series) over one group and year
+ * range. Returns owned rows (*out, free with xfree) and their count.
+ * ERR_NOT_FOUND: unknown indicator or group; ERR_INVALID: the indicator's
+ * rule is "none" or empty. */
+int compute_aggregate(struct store *s, const struct compute_agg_request *q,
+                      struct compute_agg_row **out, size_t *out_count,
+                      int64_t *out_batch, struct err *err) WARN_UNUSED_RESULT;
+
+/* A what-if: replace one raw IDI input. */
+struct compute_idi_set {
+    const char *economy;
+    const char *indicator;
+    double value;
+};
+
+struct compute_idi_economy {
+    char code[MAX_CODE_LEN + 1];
+    double raw[IDI_MAX_INDICATORS];   /* NaN = missing */
+    int raw_year[IDI_MAX_INDICATORS]; /* year the value is from, 0 */
+    bool proxy[IDI_MAX_INDICATORS];   /* value of the proxy indicator */
+    struct idi_score score;
+    struct idi_score before; /* score without the what-ifs */
+    bool changed;            /* a what-if touched this economy */
+    int rank;                /* 1 = highest; 0 = no score */
+};
+
+struct compute_idi_group {
+    char code[MAX_CODE_LEN + 1];
+    double idi, pillar[IDI_NPILLARS]; /* NaN when no member has a score */
+    size_t members, scored;
+};
+
+struct compute_idi_result {
+    struct compute_idi_economy *economies; /* owned; by economy code */
+    size_t count;
+    struct compute_idi_group *groups; /* owned; by group code */
+    size_t ngroups;
+};
+
+/* Score every economy for year (inputs: the latest value in
+ * [year - max_age, year], the proxy when the indicator has none), apply
+ * the what-ifs (sets, nsets) and rank. ERR_NOT_FOUND: a what-if names an
+ * unknown economy or an indicator that is not an IDI input. */
+int compute_idi(struct store *s, const struct idi_params *p, int year,
+                const struct compute_idi_set *sets, size_t nsets,
+                struct compute_idi_result *out,
+                struct err *err) WARN_UNUSED_RESULT;
+/* Free what compute_idi returned. Safe on a zeroed result. */
+void compute_idi_result_free(struct compute_idi_result *r);
+
+#endif

