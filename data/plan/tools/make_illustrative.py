@@ -18,6 +18,12 @@ the bundled observations (data/observations) so they are real numbers:
   * count_members / share_members KPIs: counted exactly over the members of
     the group in the baseline year (memberships.csv).
 
+With MEASURED=FILE (CSV kpi,year,value, e.g. from `ictdev plan progress
+--year 2022 --format csv` on a store after `ictdev init` and `ictdev
+compute`), group and gap KPIs take their baseline from ictdev's own measured
+value instead, so baseline and later values follow one method; see
+data/plan/tools/measure-baselines.sh.
+
 Run: python3 data/plan/tools/make_illustrative.py  (no dependencies).
 """
 import csv
@@ -57,6 +63,24 @@ def load_members():
     return mem
 
 
+def load_measured():
+    """Optional: KPI values measured by ictdev itself (kpi,year,value), so
+    that group baselines follow compute's aggregation method exactly."""
+    path = os.environ.get('MEASURED')
+    out = {}
+    if not path:
+        return out
+    for r in csv.DictReader(open(path)):
+        if r['value']:
+            out[(r['kpi'], int(r['year']))] = float(r['value'])
+    return out
+
+
+MEASURED = load_measured()
+COMPUTE_HOW = ("ictdev's measured value in %d: compute's group aggregate of "
+               "the bundled data (`ictdev compute` defaults: ITU method, "
+               "3-year window, 50%% minimum coverage), read with `ictdev plan "
+               "progress --year %d`")
 OBSV = load_obs()
 MEM = load_members()
 
@@ -114,6 +138,9 @@ def kpi_group(kid, parent, name, ind, group, rule, unit, direction, by,
            'bundled ITU DataHub file' %
            ('median' if rule == 'median' else 'population-weighted mean',
             ind, n, group, ind, by))
+    if (kid, by) in MEASURED:
+        val = round(MEASURED[(kid, by)], 2)
+        how = COMPUTE_HOW % (by, by)
     return dict(id=kid, kind='kpi', parent=parent, name=name, unit=unit,
                 direction=direction, measure='computed', expr=ind,
                 economy=group,
@@ -143,11 +170,15 @@ def kpi_gap(kid, parent, name, ind, group, by, tval, tyear, tsrc, links):
     how = ('world minus %s population-weighted means of %s in %d (members '
            'reporting, bundled ITU DataHub file; %d %s members)' %
            (group, ind, by, n, group))
+    gap = round(w - g, 2)
+    if (kid, by) in MEASURED:
+        gap = round(MEASURED[(kid, by)], 2)
+        how = COMPUTE_HOW % (by, by)
     return dict(id=kid, kind='kpi', parent=parent, name=name,
                 unit='percentage points', direction='down',
                 measure='computed',
                 expr='%s[eco=WLD] - %s[eco=%s]' % (ind, ind, group),
-                baseline=dict(value=round(w - g, 2), year=by, how=how),
+                baseline=dict(value=gap, year=by, how=how),
                 target=dict(value=tval, year=tyear, source=tsrc),
                 illustrative=True, links=links)
 
