@@ -13,6 +13,7 @@
 #include "../core/limits.h"
 #include "../core/mem.h"
 #include "../core/strparse.h"
+#include "../io/sha256.h"
 #include "../plan/plan_db.h"
 #include "../plan/progress.h"
 #include "../plan/render.h"
@@ -53,7 +54,8 @@ static const char plan_help[] =
     "  delete ID                       delete an element\n"
     "  link FROM TO [--type T]         add a typed link\n"
     "  unlink FROM TO                  remove a link\n"
-    "  report-value KPI YEAR VALUE [--note N] [--link URL] [--sha256 H]\n"
+    "  report-value KPI YEAR VALUE [--note N] [--link URL]\n"
+    "               [--evidence FILE | --sha256 HASH]\n"
     "  withdraw KPI YEAR               withdraw a reported value\n"
     "  Each takes --by WHO (default $USER).\n"
     "\n"
@@ -70,7 +72,8 @@ struct plan_opts {
     const char *by;
     const char *org;
     const char *file;
-    const char *pos[4]; /* positional arguments after the subcommand */
+    const char *evidence; /* file whose SHA-256 becomes the evidence hash */
+    const char *pos[4];   /* positional arguments after the subcommand */
     int npos;
 };
 
@@ -122,9 +125,10 @@ static int parse_opts(int argc, char **argv, struct plan_opts *o)
 {
     static const char *const names[] = {"--format", "--type",   "--note",
                                         "--link",   "--sha256", "--by",
-                                        "--org",    "--file"};
-    const char **slots[] = {&o->format, &o->type, &o->note, &o->link,
-                            &o->sha256, &o->by,   &o->org,  &o->file};
+                                        "--org",    "--file",   "--evidence"};
+    const char **slots[] = {&o->format, &o->type,   &o->note,
+                            &o->link,   &o->sha256, &o->by,
+                            &o->org,    &o->file,   &o->evidence};
 
     for (int i = 2; i < argc; i++) {
         bool done = false;
@@ -261,7 +265,7 @@ static int on_version(void *ctx, const struct plan_version *v, struct err *err)
 }
 
 static int plan_history_cmd(struct plan_env *env, const struct plan_opts *o,
-                       struct err *err)
+                            struct err *err)
 {
     if (o->npos == 2) {
         int64_t y;
@@ -382,6 +386,7 @@ static int do_edit(const char *sub, struct plan_env *env,
         buf_printf(&action, "unlink %s -> %s", o->pos[0], o->pos[1]);
     } else {
         struct plan_value_in v = {0};
+        char hash[SHA256_HEX_LEN + 1];
         int64_t y = 0;
         v.kpi = o->pos[0];
         v.is_deleted = strcmp(sub, "withdraw") == 0;
@@ -395,6 +400,10 @@ static int do_edit(const char *sub, struct plan_env *env,
         v.note = o->note;
         v.link = o->link;
         v.sha256 = o->sha256;
+        if (rc == 0 && o->evidence != NULL) {
+            rc = sha256_file(o->evidence, hash, err);
+            v.sha256 = hash;
+        }
         v.by = o->by != NULL ? o->by : getenv("USER");
         if (rc == 0) {
             rc = plan_report_value(env->plan, &v, err);
