@@ -29,6 +29,7 @@ if [ "${ICTDEV_TEST_DEPS:-0}" = 1 ]; then
     need_cmd Rscript r-base-core
     need_file /usr/lib/R/site-library/survey r-cran-survey
     need_file /usr/lib/R/site-library/data.table r-cran-data.table
+    need_file /usr/bin/time time
     need_cmd clang-format clang-format
     need_cmd xmllint libxml2-utils
 fi

@@ -335,6 +335,12 @@ static int cmd_indicators(int argc, char **argv, struct cli_ctx *ctx)
         parse_int64(o.year, strlen(o.year), 1900, 2100, &year, &err) != 0) {
         rc = cli_usage_error("survey", "--year '%s': want YYYY", o.year);
     }
+    if (rc == 0 && !code_valid(o.economy, strlen(o.economy))) {
+        rc = cli_usage_error("survey",
+                             "--economy '%s': want a code such as "
+                             "KEN",
+                             o.economy);
+    }
     if (rc == 0 && o.load) {
         rc = cli_usage_error("survey", "--load: the store is not available "
                                        "in this build yet");
@@ -347,7 +353,7 @@ static int cmd_indicators(int argc, char **argv, struct cli_ctx *ctx)
     io.economy = o.economy;
     io.year = (int)year;
     io.level = o.spec.level;
-    io.lonely = o.spec.lonely;
+    io.lonely = o.lonely != NULL ? o.spec.lonely : -1;
     io.threads = threads;
     buf_init(&out);
     rc = survey_indicators(&io, json, &out, &err);

@@ -11,6 +11,7 @@
 struct stat_ctx {
     const char *path;
     const char *const *names;
+    const bool *optional;
     size_t count;
     int *map; /* owned; file variable index -> requested column or -1 */
     size_t map_len;
@@ -72,7 +73,7 @@ static int on_variable(int index, readstat_variable_t *variable,
 static int check_found(struct stat_ctx *c)
 {
     for (size_t i = 0; i < c->count; i++) {
-        if (!c->found[i]) {
+        if (!c->found[i] && !(c->optional && c->optional[i])) {
             c->rc = err_set(c->err, ERR_NOT_FOUND, "%s: no column '%s'",
                             c->path, c->names[i]);
             return c->rc;
@@ -110,10 +111,12 @@ static int on_value(int obs_index, readstat_variable_t *variable,
     return c->rc == 0 ? READSTAT_HANDLER_OK : READSTAT_HANDLER_ABORT;
 }
 
-int stat_file_read(const char *path, const char *const *names, size_t count,
-                   stat_value_fn fn, void *ctx, struct err *err)
+int stat_file_read(const char *path, const char *const *names,
+                   const bool *optional, size_t count, stat_value_fn fn,
+                   void *ctx, bool *out_found, struct err *err)
 {
-    struct stat_ctx c = {path, names, count, NULL, 0, NULL, fn, ctx, err, 0};
+    struct stat_ctx c = {path, names, optional, count, NULL, 0,
+                         NULL, fn,    ctx,      err,   0};
     const char *ext = extension(path);
     readstat_parser_t *parser = NULL;
     readstat_error_t rs;
@@ -144,6 +147,9 @@ int stat_file_read(const char *path, const char *const *names, size_t count,
         c.rc = check_found(&c); /* a file with no rows */
     }
     readstat_parser_free(parser);
+    for (size_t i = 0; i < count; i++) {
+        out_found[i] = c.found[i];
+    }
     xfree(c.map);
     xfree(c.found);
     return c.rc;

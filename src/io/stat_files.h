@@ -29,11 +29,15 @@ typedef int (*stat_value_fn)(void *ctx, uint64_t row, size_t col,
 bool stat_file_supported(const char *path);
 
 /* Read path, calling fn for every value of the variables named in names
- * (borrowed; count of them). Errors: ERR_NOT_FOUND (no file; "PATH: no
- * column 'x'"), ERR_INVALID (unsupported extension), ERR_PARSE (ReadStat
- * could not read the file, its message included), or the callback's. */
-int stat_file_read(const char *path, const char *const *names, size_t count,
-                   stat_value_fn fn, void *ctx,
+ * (borrowed; count of them). optional (borrowed, count flags, or NULL for
+ * none) marks names that may be absent; out_found (count flags, filled)
+ * tells which were found. Errors: ERR_NOT_FOUND (no file; "PATH: no column
+ * 'x'" for a required name), ERR_INVALID (unsupported extension),
+ * ERR_PARSE (ReadStat could not read the file, its message included), or
+ * the callback's. */
+int stat_file_read(const char *path, const char *const *names,
+                   const bool *optional, size_t count, stat_value_fn fn,
+                   void *ctx, bool *out_found,
                    struct err *err) WARN_UNUSED_RESULT;
 
 #endif

@@ -49,6 +49,7 @@ struct survey_want {
     int kinds;        /* SURVEY_NUM | SURVEY_CAT */
     bool required;    /* a missing value is an error (design columns) */
     bool nonneg;      /* a negative number is an error (weights) */
+    bool optional;    /* absent from the file: not loaded, no error */
     const char *role; /* "weight", "strata"...: named in messages, or NULL */
 };
 
@@ -66,6 +67,12 @@ int survey_data_load(const char *path, const struct survey_want *want,
 
 /* Free d's memory and zero it. Safe on a zeroed struct. */
 void survey_data_cleanup(struct survey_data *d);
+
+/* Add a numeric column name (copied) holding values (taken: d->rows
+ * doubles from xmalloc, NaN = missing), e.g. a derived 0/1 indicator.
+ * Replaces nothing: the caller picks a name not in d. Cannot fail. */
+void survey_data_add_num(struct survey_data *d, const char *name,
+                         double *values);
 
 /* The column named name in d, or NULL. Borrowed. */
 const struct survey_col *survey_data_col(const struct survey_data *d,

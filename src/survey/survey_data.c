@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -45,7 +46,8 @@ struct loader {
     const char *path;
     const struct survey_want *want; /* borrowed, col_count entries */
     size_t col_count;
-    size_t *field; /* owned; header position of each wanted column */
+    size_t *field; /* owned; header position of each wanted column,
+                      SIZE_MAX for an optional column the file lacks */
     size_t header_count;
 };
 
@@ -130,6 +132,48 @@ static uint32_t intern(struct acc_col *c, const char *s, size_t len)
     return (uint32_t)code;
 }
 
+/* Most survey numbers are short decimals ("102.23", "1", "-0.5"). With at
+ * most 15 significant digits m and k decimals, m and 10^k are exact doubles
+ * and one IEEE division rounds correctly, so m / 10^k is the same double
+ * strtod returns (Clinger's fast path). Anything else goes to
+ * parse_double_fast. */
+static bool parse_number(const char *s, size_t len, double *out)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3, 1e4,  1e5,
+                                   1e6,  1e7,  1e8,  1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15};
+    size_t i = 0;
+    int64_t m = 0;
+    int digits = 0;
+    int decimals = -1;
+    bool neg = false;
+
+    if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    for (; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d <= 9) {
+            m = m * 10 + (int64_t)d;
+            digits++;
+            decimals += decimals >= 0;
+        } else if (s[i] == '.' && decimals < 0) {
+            decimals = 0;
+        } else {
+            break;
+        }
+    }
+    if (i != len || digits == 0 || digits > 15 || (neg && m == 0)) {
+        return parse_double_fast(s, len, out);
+    }
+    *out = (double)m / pow10[decimals < 0 ? 0 : decimals];
+    if (neg) {
+        *out = -*out;
+    }
+    return true;
+}
+
 static int not_number(const struct loader *ld, size_t i, uint64_t line,
                       const struct csv_field *f, struct err *err)
 {
@@ -163,8 +207,12 @@ static int acc_csv_row(struct acc *a, const struct loader *ld,
     }
     acc_reserve(a, ld, row);
     for (size_t i = 0; i < ld->col_count; i++) {
-        const struct csv_field *f = &rec->fields[ld->field[i]];
+        const struct csv_field *f;
         struct acc_col *c = &a->cols[i];
+        if (ld->field[i] == SIZE_MAX) {
+            continue;
+        }
+        f = &rec->fields[ld->field[i]];
         if (f->len == 0) {
             if (ld->want[i].required) {
                 return bad_value(ld, i, rec->line, "missing value", err);
@@ -172,7 +220,7 @@ static int acc_csv_row(struct acc *a, const struct loader *ld,
             continue; /* missing: cells start missing */
         }
         if ((ld->want[i].kinds & SURVEY_NUM) &&
-            !parse_double_fast(f->ptr, f->len, &c->num[row])) {
+            !parse_number(f->ptr, f->len, &c->num[row])) {
             return not_number(ld, i, rec->line, f, err);
         }
         if (ld->want[i].nonneg && c->num[row] < 0) {
@@ -206,7 +254,9 @@ static int read_header(struct csv_reader *r, struct loader *ld, struct err *err)
                !csv_field_eq(&rec.fields[j], ld->want[i].name)) {
             j++;
         }
-        if (j == rec.count) {
+        if (j == rec.count && ld->want[i].optional) {
+            j = SIZE_MAX;
+        } else if (j == rec.count) {
             return err_set(err, ERR_NOT_FOUND, "%s:1: no column '%s'", ld->path,
                            ld->want[i].name);
         }
@@ -407,6 +457,22 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
     return ok;
 }
 
+/* Files smaller than this are read by one thread. ICTDEV_PARALLEL_MIN
+ * (bytes) overrides it so tests can run the two-thread path on small
+ * files. */
+static uint64_t parallel_min(void)
+{
+    const char *env = getenv("ICTDEV_PARALLEL_MIN");
+    int64_t v;
+    struct err err;
+
+    if (env != NULL &&
+        parse_int64(env, strlen(env), 0, INT64_MAX, &v, &err) == 0) {
+        return (uint64_t)v;
+    }
+    return PARALLEL_MIN;
+}
+
 static int load_csv(struct loader *ld, int threads, struct acc *a,
                     struct err *err)
 {
@@ -421,7 +487,7 @@ static int load_csv(struct loader *ld, int threads, struct acc *a,
     rc = read_header(r, ld, err);
     start = csv_offset(r);
     size = csv_size(r);
-    if (rc == 0 && threads > 1 && size >= PARALLEL_MIN &&
+    if (rc == 0 && threads > 1 && size >= parallel_min() &&
         load_parallel(ld, start, size, a)) {
         csv_close(r);
         return 0;
@@ -496,18 +562,27 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
     return 0;
 }
 
-static int load_stat(const struct loader *ld, struct acc *a, struct err *err)
+static int load_stat(struct loader *ld, struct acc *a, struct err *err)
 {
     const char **names = xcalloc(ld->col_count + 1, sizeof(*names));
+    bool *optional = xcalloc(ld->col_count + 1, sizeof(*optional));
+    bool *found = xcalloc(ld->col_count + 1, sizeof(*found));
     struct stat_load s = {a, ld};
     int rc;
 
     for (size_t i = 0; i < ld->col_count; i++) {
         names[i] = ld->want[i].name;
+        optional[i] = ld->want[i].optional;
     }
     acc_init(a, ld->col_count);
-    rc = stat_file_read(ld->path, names, ld->col_count, stat_cell, &s, err);
+    rc = stat_file_read(ld->path, names, optional, ld->col_count, stat_cell, &s,
+                        found, err);
+    for (size_t i = 0; i < ld->col_count; i++) {
+        ld->field[i] = found[i] ? i : SIZE_MAX;
+    }
     xfree(names);
+    xfree(optional);
+    xfree(found);
     return rc;
 }
 
@@ -540,6 +615,7 @@ static struct survey_want *unique_wants(const struct survey_want *want,
             u[j].kinds |= want[i].kinds;
             u[j].required = u[j].required || want[i].required;
             u[j].nonneg = u[j].nonneg || want[i].nonneg;
+            u[j].optional = u[j].optional && want[i].optional;
             if (u[j].role == NULL) {
                 u[j].role = want[i].role;
             }
@@ -553,10 +629,13 @@ static void take_acc(struct survey_data *out, struct acc *a,
                      const struct loader *ld)
 {
     out->rows = a->rows;
-    out->col_count = ld->col_count;
     out->cols = xcalloc(ld->col_count ? ld->col_count : 1, sizeof(*out->cols));
     for (size_t i = 0; i < ld->col_count; i++) {
-        struct survey_col *c = &out->cols[i];
+        struct survey_col *c = &out->cols[out->col_count];
+        if (ld->field[i] == SIZE_MAX) {
+            continue;
+        }
+        out->col_count++;
         c->name = xstrdup(ld->want[i].name);
         c->kinds = ld->want[i].kinds;
         c->num = a->cols[i].num;
@@ -629,4 +708,17 @@ const struct survey_col *survey_data_col(const struct survey_data *d,
         }
     }
     return NULL;
+}
+
+void survey_data_add_num(struct survey_data *d, const char *name,
+                         double *values)
+{
+    struct survey_col *c;
+
+    d->cols = xreallocarray(d->cols, d->col_count + 1, sizeof(*d->cols));
+    c = &d->cols[d->col_count++];
+    memset(c, 0, sizeof(*c));
+    c->name = xstrdup(name);
+    c->kinds = SURVEY_NUM;
+    c->num = values;
 }

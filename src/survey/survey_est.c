@@ -279,6 +279,8 @@ struct run {
     uint32_t *gid; /* owned; group per row, UINT32_MAX = not used */
     size_t ngroups;
     uint32_t *group_key; /* owned; mixed-radix key of each dense group */
+    uint32_t *order;     /* owned; used rows, grouped by gid */
+    size_t *gstart;      /* owned; ngroups+1 offsets into order */
     struct expr *where;
     struct expr_prog *prog;
     const double **where_cols;
@@ -327,6 +329,31 @@ static bool row_in_domain(struct run *r, size_t i, double *slots)
     return expr_truth(expr_eval(r->prog, slots)) == 1;
 }
 
+/* List the used rows group by group (a counting sort), so each group's
+ * variance pass reads only its own rows. */
+static void group_order(struct run *r)
+{
+    size_t *fill = xcalloc(r->ngroups + 1, sizeof(*fill));
+
+    r->gstart = xcalloc(r->ngroups + 1, sizeof(*r->gstart));
+    for (size_t i = 0; i < r->d.rows; i++) {
+        if (r->gid[i] != UINT32_MAX) {
+            r->gstart[r->gid[i] + 1]++;
+        }
+    }
+    for (size_t g = 0; g < r->ngroups; g++) {
+        r->gstart[g + 1] += r->gstart[g];
+    }
+    r->order = xcalloc(r->gstart[r->ngroups] + 1, sizeof(*r->order));
+    for (size_t i = 0; i < r->d.rows; i++) {
+        uint32_t g = r->gid[i];
+        if (g != UINT32_MAX) {
+            r->order[r->gstart[g] + fill[g]++] = (uint32_t)i;
+        }
+    }
+    xfree(fill);
+}
+
 static int run_groups(struct run *r, struct err *err)
 {
     size_t space = 1;
@@ -373,6 +400,7 @@ static int run_groups(struct run *r, struct err *err)
     xfree(used);
     xfree(dense);
     xfree(slots);
+    group_order(r);
     if (r->ngroups == 0) {
         return err_set(err, ERR_INVALID, "%s: empty domain: no row has %s%s",
                        r->data->path, r->spec->where ? "--where true and " : "",
@@ -464,12 +492,9 @@ static int group_var(struct run *r, uint32_t g, const double *est,
     memset(x->z, 0, d->npsu * nv * sizeof(*x->z));
     memset(x->psu_in, 0, d->npsu);
     memset(x->strat_in, 0, d->nstrata);
-    for (size_t i = 0; i < d->rows; i++) {
-        size_t p;
-        if (r->gid[i] != g) {
-            continue;
-        }
-        p = d->psu ? d->psu[i] : i;
+    for (size_t k = r->gstart[g]; k < r->gstart[g + 1]; k++) {
+        size_t i = r->order[k];
+        size_t p = d->psu ? d->psu[i] : i;
         x->psu_in[p] = 1;
         x->strat_in[d->psu_strat[p]] = 1;
         for (size_t v = 0; v < nv; v++) {
@@ -677,6 +702,8 @@ static void run_cleanup(struct run *r)
     xfree(r->by);
     xfree(r->gid);
     xfree(r->group_key);
+    xfree(r->order);
+    xfree(r->gstart);
     expr_prog_free(r->prog);
     expr_free(r->where);
     xfree(r->where_cols);
@@ -758,29 +785,47 @@ int survey_spec_wants(const struct survey_spec *spec,
         refs = expr_refs(e, &nref);
     }
     w = xcalloc(3 + spec->var_count + spec->by_count + nref, sizeof(*w));
-    w[n++] =
-        (struct survey_want){spec->weight, SURVEY_NUM, true, true, "weight"};
+    w[n++] = (struct survey_want){.name = spec->weight,
+                                  .kinds = SURVEY_NUM,
+                                  .required = true,
+                                  .nonneg = true,
+                                  .role = "weight"};
     if (spec->strata != NULL) {
-        w[n++] = (struct survey_want){spec->strata, SURVEY_CAT, true, false,
-                                      "strata"};
+        w[n++] = (struct survey_want){.name = spec->strata,
+                                      .kinds = SURVEY_CAT,
+                                      .required = true,
+                                      .nonneg = false,
+                                      .role = "strata"};
     }
     if (spec->psu != NULL) {
-        w[n++] =
-            (struct survey_want){spec->psu, SURVEY_CAT, true, false, "psu"};
+        w[n++] = (struct survey_want){.name = spec->psu,
+                                      .kinds = SURVEY_CAT,
+                                      .required = true,
+                                      .nonneg = false,
+                                      .role = "psu"};
     }
     for (size_t i = 0; i < spec->var_count; i++) {
-        w[n++] =
-            (struct survey_want){spec->vars[i], SURVEY_NUM, false, false, NULL};
+        w[n++] = (struct survey_want){.name = spec->vars[i],
+                                      .kinds = SURVEY_NUM,
+                                      .required = false,
+                                      .nonneg = false,
+                                      .role = NULL};
     }
     for (size_t i = 0; i < spec->by_count; i++) {
-        w[n++] =
-            (struct survey_want){spec->by[i], SURVEY_CAT, false, false, NULL};
+        w[n++] = (struct survey_want){.name = spec->by[i],
+                                      .kinds = SURVEY_CAT,
+                                      .required = false,
+                                      .nonneg = false,
+                                      .role = NULL};
     }
     out->names = xcalloc(nref + 1, sizeof(*out->names));
     for (size_t i = 0; i < nref; i++) {
         out->names[out->name_count++] = xstrdup(refs[i].name);
-        w[n++] =
-            (struct survey_want){out->names[i], SURVEY_NUM, false, false, NULL};
+        w[n++] = (struct survey_want){.name = out->names[i],
+                                      .kinds = SURVEY_NUM,
+                                      .required = false,
+                                      .nonneg = false,
+                                      .role = NULL};
     }
     out->want = w;
     out->count = n;

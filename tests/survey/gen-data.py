@@ -77,6 +77,41 @@ def make(name, seed, strata, psu_range, rows_range, lonely=0, zero_w=0.02,
             f.write(",".join(out) + "\n")
 
 
+def make_households(name, seed, strata=12):
+    """Individuals in households: household id, household items repeated
+    on every member row, text codes for sex and area (as in real files)."""
+    rnd = random.Random(seed)
+    cols = ["region", "ea", "hhid", "pweight", "hweight", "B4_sex", "B5_age",
+            "area", "educ_level", "I01_internet", "M02_own_mobile",
+            "S01_copy_file", "S02_formula", "H05_internet", "H03_computer"]
+    out = [",".join(cols)]
+    hh = 0
+    for h in range(strata):
+        for p in range(rnd.randint(2, 5)):
+            area = rnd.choice(["U", "R"])
+            eff = rnd.gauss(0, 0.5)
+            for _ in range(rnd.randint(3, 8)):
+                hh += 1
+                hw = round(rnd.uniform(80, 300), 3)
+                h_int = 1 if rnd.random() < (0.7 if area == "U" else 0.35) + eff / 5 else 2
+                h_comp = 1 if rnd.random() < 0.4 + eff / 5 else 2
+                for _ in range(rnd.randint(1, 6)):
+                    age = rnd.randint(0, 95)
+                    use = 1 if rnd.random() < (0.8 if age < 40 else 0.4) * (1.1 if h_int == 1 else 0.6) else 2
+                    row = ["R%02d" % h, str(p + 1), "H%05d" % hh,
+                           repr(round(hw * rnd.uniform(0.8, 1.3), 3)), repr(hw),
+                           rnd.choice(["M", "F"]), str(age), area,
+                           rnd.choice(["none", "primary", "secondary", "tertiary", ""]),
+                           str(use) if rnd.random() > 0.03 else "",
+                           str(1 if rnd.random() < 0.8 else 2),
+                           str(1 if rnd.random() < 0.3 else 2),
+                           str(1 if rnd.random() < 0.15 else 2),
+                           str(h_int), str(h_comp)]
+                    out.append(",".join(row))
+    with open(os.path.join(HERE, "..", "data", name + ".csv"), "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
 if __name__ == "__main__":
     os.makedirs(os.path.join(HERE, "data"), exist_ok=True)
     make("basic", 11, strata=25, psu_range=(2, 7), rows_range=(3, 30))
@@ -84,3 +119,4 @@ if __name__ == "__main__":
          lonely=3, reuse_psu_ids=False)
     make("small", 13, strata=6, psu_range=(2, 3), rows_range=(1, 6),
          zero_w=0.1, miss=0.15)
+    make_households("survey-households", 14)

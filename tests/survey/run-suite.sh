@@ -22,22 +22,32 @@ while IFS=';' read -r id file design stat vars by where lonely adl level; do
     [ -n "$by" ] && set -- "$@" --by "$by"
     [ -n "$where" ] && set -- "$@" --where "$where"
     [ "$adl" = 1 ] && set -- "$@" --adjust-domain-lonely
-    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+    variants="csv parallel"
+    [ "$file" = small ] && variants="$variants dta sav"
+    for variant in $variants; do
+    case $variant in
+        parallel) ICTDEV_PARALLEL_MIN=0 "$bin" "$@" --threads 2 >"$tmp/out" 2>"$tmp/err" ;;
+        dta|sav) shift 3; "$bin" survey estimate "$here/data/$file.$variant" "$@" >"$tmp/out" 2>"$tmp/err"
+                 set -- survey estimate "$here/data/$file.csv" "$@" ;;
+        *) "$bin" "$@" >"$tmp/out" 2>"$tmp/err" ;;
+    esac
     st=$?
-    if [ -f "$here/ref/$id.err" ]; then
+    id0=$id
+    id="$id0 ($variant)"
+    if [ -f "$here/ref/$id0.err" ]; then
         # R failed (a lonely PSU under fail): we must fail on the same stratum.
-        s=$(sed -n 's/.*Stratum (\(.*\)) has only one PSU.*/\1/p' "$here/ref/$id.err")
+        s=$(sed -n 's/.*Stratum (\(.*\)) has only one PSU.*/\1/p' "$here/ref/$id0.err")
         if [ "$st" = 2 ] && grep -q "stratum '$s' has only one PSU" "$tmp/err"; then
             pass=$((pass + 1)); echo "ok   survey $id (error as R)"
         else
             fail=$((fail + 1)); echo "FAIL survey $id: want exit 2 naming stratum $s, got $st"
             cat "$tmp/err"
         fi
-        continue
+        id=$id0; continue
     fi
     if [ "$st" != 0 ]; then
         fail=$((fail + 1)); echo "FAIL survey $id: exit $st"; cat "$tmp/err"
-        continue
+        id=$id0; continue
     fi
     if awk -v tol=${TOL:-1e-9} -v nby="$(printf '%s' "$by" | awk -F, '{print NF}')" '
         # Split a CSV line with optional quoted fields into f[1..n].
@@ -88,11 +98,13 @@ while IFS=';' read -r id file design stat vars by where lonely adl level; do
                 if (a[5] != b[5]) { kk = k; gsub(SUBSEP, ",", kk); print kk ": n R " a[5] ", ictdev " b[5]; bad = 1 }
             }
             exit bad
-        }' "$here/ref/$id.csv" "$tmp/out" >"$tmp/diff"; then
+        }' "$here/ref/$id0.csv" "$tmp/out" >"$tmp/diff"; then
         pass=$((pass + 1)); echo "ok   survey $id"
     else
         fail=$((fail + 1)); echo "FAIL survey $id"; head -10 "$tmp/diff"
     fi
+    id=$id0
+    done
 done <"$here/cases.txt"
 rm -rf "$tmp"
 echo "$pass passed, $fail failed"
