@@ -233,6 +233,7 @@ static int cube_load(struct store *s, const struct store_obs_query *q,
     struct load_ctx l;
     int rc;
 
+    memset(c, 0, sizeof(*c));
     if (store_economy_list(s, econ_add, &econ, err) != 0) {
         names_cleanup(&econ);
         return err->code;
@@ -890,13 +891,36 @@ static int idi_load(struct store *s, const struct idi_params *p, int year,
     return rc;
 }
 
+/* Ranks with and without the what-ifs. */
+static void idi_ranks(struct compute_idi_result *r)
+{
+    double *sc = xcalloc(r->count ? r->count : 1, sizeof(double));
+    int *rank = xcalloc(r->count ? r->count : 1, sizeof(int));
+
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t e = 0; e < r->count; e++) {
+            sc[e] =
+                pass ? r->economies[e].before.idi : r->economies[e].score.idi;
+        }
+        idi_rank(sc, r->count, rank);
+        for (size_t e = 0; e < r->count; e++) {
+            if (pass) {
+                r->economies[e].rank_before = rank[e];
+            } else {
+                r->economies[e].rank = rank[e];
+            }
+        }
+    }
+    xfree(sc);
+    xfree(rank);
+}
+
 int compute_idi(struct store *s, const struct idi_params *p, int year,
                 const struct compute_idi_set *sets, size_t nsets,
                 struct compute_idi_result *out, struct err *err)
 {
     struct cube c;
     struct groups g;
-    double *scores;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -919,17 +943,7 @@ int compute_idi(struct store *s, const struct idi_params *p, int year,
         rc = idi_apply_sets(out, p, sets, nsets, err);
     }
     if (rc == 0) {
-        scores = xcalloc(out->count ? out->count : 1, sizeof(double));
-        int *rank = xcalloc(out->count ? out->count : 1, sizeof(int));
-        for (size_t e = 0; e < out->count; e++) {
-            scores[e] = out->economies[e].score.idi;
-        }
-        idi_rank(scores, out->count, rank);
-        for (size_t e = 0; e < out->count; e++) {
-            out->economies[e].rank = rank[e];
-        }
-        xfree(scores);
-        xfree(rank);
+        idi_ranks(out);
         rc = groups_load(s, &c, NULL, &g, err);
     }
     if (rc == 0) {
@@ -946,6 +960,101 @@ int compute_idi(struct store *s, const struct idi_params *p, int year,
 void compute_idi_result_free(struct compute_idi_result *r)
 {
     xfree(r->economies);
+    xfree(r->groups);
+    memset(r, 0, sizeof(*r));
+}
+
+/* ---- Affordability ------------------------------------------------------ */
+
+static void afford_groups(struct compute_afford_result *r, const struct cube *c,
+                          const double *pct_by_row, const struct groups *g,
+                          int year)
+{
+    double *vals = xcalloc(c->neconomies ? c->neconomies : 1, sizeof(double));
+
+    r->groups = xcalloc(g->count ? g->count : 1, sizeof(*r->groups));
+    for (size_t k = 0; k < g->count; k++) {
+        size_t n = 0;
+        struct compute_afford_group *out = &r->groups[r->ngroups];
+        for (size_t m = 0; m < g->items[k].count; m++) {
+            const struct agg_member *mb = &g->items[k].members[m];
+            if ((mb->from_year && year < mb->from_year) ||
+                (mb->to_year && year > mb->to_year)) {
+                continue;
+            }
+            vals[n++] = pct_by_row[mb->economy];
+        }
+        afford_summarise(vals, n, AFFORD_TARGET_PCT, &out->s);
+        if (out->s.count > 0) {
+            snprintf(out->code, sizeof(out->code), "%s", g->items[k].code);
+            r->ngroups++;
+        }
+    }
+    xfree(vals);
+}
+
+static void afford_row(struct cube *c, size_t row, int year,
+                       const char *price_code, const char *published_code,
+                       struct compute_afford_row *out)
+{
+    int y = 0;
+
+    snprintf(out->code, sizeof(out->code), "%s", c->economies[row]);
+    out->price_usd = latest(c, price_code, row, year, year, &y);
+    out->gni_year = 0;
+    out->gni_pc = latest(c, "gni_pc", row, year - 1, year, &out->gni_year);
+    out->published =
+        published_code ? latest(c, published_code, row, year, year, &y) : NAN;
+    out->pct = afford_pct_gni(out->price_usd, out->gni_pc);
+    out->meets = afford_meets_target(out->pct, AFFORD_TARGET_PCT);
+}
+
+int compute_afford(struct store *s, const char *price_code,
+                   const char *published_code, int year,
+                   struct compute_afford_result *out, struct err *err)
+{
+    const char *codes[3] = {price_code, "gni_pc", published_code};
+    struct store_obs_query q;
+    struct cube c;
+    struct groups g;
+    double *pct;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&g, 0, sizeof(g));
+    memset(&q, 0, sizeof(q));
+    q.indicators = codes;
+    q.indicator_count = published_code ? 3 : 2;
+    q.year_from = year - 1;
+    q.year_to = year;
+    q.totals_only = true;
+    rc = cube_load(s, &q, year - 1, year, &c, err);
+    pct = xcalloc(c.neconomies ? c.neconomies : 1, sizeof(double));
+    out->rows = xcalloc(c.neconomies ? c.neconomies : 1, sizeof(*out->rows));
+    for (size_t row = 0; rc == 0 && row < c.neconomies; row++) {
+        struct compute_afford_row *r = &out->rows[out->count];
+        afford_row(&c, row, year, price_code, published_code, r);
+        pct[row] = r->pct;
+        out->count += !isnan(r->price_usd) || !isnan(r->published);
+    }
+    if (rc == 0) {
+        rc = groups_load(s, &c, NULL, &g, err);
+    }
+    if (rc == 0) {
+        afford_groups(out, &c, pct, &g, year);
+    }
+    xfree(pct);
+    groups_cleanup(&g);
+    cube_cleanup(&c);
+    if (rc != 0) {
+        compute_afford_result_free(out);
+    }
+    return rc;
+}
+
+void compute_afford_result_free(struct compute_afford_result *r)
+{
+    xfree(r->rows);
     xfree(r->groups);
     memset(r, 0, sizeof(*r));
 }

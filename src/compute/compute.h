@@ -16,6 +16,7 @@
 #include "../core/compiler.h"
 #include "../core/err.h"
 #include "../store/store.h"
+#include "afford.h"
 #include "aggregate.h"
 #include "derive.h"
 #include "idi.h"
@@ -95,6 +96,7 @@ struct compute_idi_economy {
     struct idi_score before; /* score without the what-ifs */
     bool changed;            /* a what-if touched this economy */
     int rank;                /* 1 = highest; 0 = no score */
+    int rank_before;         /* rank without the what-ifs */
 };
 
 struct compute_idi_group {
@@ -120,5 +122,41 @@ int compute_idi(struct store *s, const struct idi_params *p, int year,
                 struct err *err) WARN_UNUSED_RESULT;
 /* Free what compute_idi returned. Safe on a zeroed result. */
 void compute_idi_result_free(struct compute_idi_result *r);
+
+/* Affordability of one basket in one year: price (USD a month) x 12 /
+ * GNI p.c. (Atlas, USD; the latest of year and year - 1, not adjusted for
+ * inflation) x 100, next to the published percentage when the store has
+ * it, then the median and the share at or below the 2 % target for every
+ * group. */
+struct compute_afford_row {
+    char code[MAX_CODE_LEN + 1];
+    double price_usd; /* NaN = missing */
+    double gni_pc;    /* NaN = missing */
+    int gni_year;     /* 0 = none */
+    double pct;       /* computed % of GNI p.c.; NaN = not computable */
+    double published; /* the store's % series; NaN = none */
+    bool meets;       /* pct at or below AFFORD_TARGET_PCT */
+};
+
+struct compute_afford_group {
+    char code[MAX_CODE_LEN + 1];
+    struct afford_summary s;
+};
+
+struct compute_afford_result {
+    struct compute_afford_row *rows; /* owned; economies with a price */
+    size_t count;
+    struct compute_afford_group *groups; /* owned; groups with a value */
+    size_t ngroups;
+};
+
+/* price_code: the USD basket series (e.g. i154_FBB5_USD); published_code:
+ * its % of GNI series or NULL. ERR_NOT_FOUND for unknown codes. */
+int compute_afford(struct store *s, const char *price_code,
+                   const char *published_code, int year,
+                   struct compute_afford_result *out,
+                   struct err *err) WARN_UNUSED_RESULT;
+/* Free what compute_afford returned. Safe on a zeroed result. */
+void compute_afford_result_free(struct compute_afford_result *r);
 
 #endif

@@ -27,6 +27,7 @@ struct compiled {
     size_t nslots;
     size_t out; /* output series */
     struct cube *cube;
+    bool tolerant; /* may give a value with inputs missing */
 };
 
 static bool same_ref(const struct expr_ref *a, const struct expr_ref *b)
@@ -102,6 +103,12 @@ static int compile(struct compiled *cp, struct cube *c, const struct formula *f,
     if (cp->prog == NULL) {
         return err_prefix(err, "formula of %s", f->code);
     }
+    /* Only these forms can turn a missing input into a value (see
+     * expr.h); other formulas are not evaluated when an input is missing,
+     * which keeps reruns cheap. */
+    cp->tolerant = strstr(f->text, "coalesce") || strstr(f->text, "count") ||
+                   strstr(f->text, "if") || strstr(f->text, "||") ||
+                   strstr(f->text, "&&");
     /* Created after the inputs are resolved: the series array may move. */
     cube_series_find(c, f->code, "", true, &cp->out);
     return 0;
@@ -265,7 +272,7 @@ static int run_cell(struct run *r, const struct compiled *cp, size_t row,
         return 0;
     }
     gather_cell(cp, row, year, &r->g);
-    if (r->g.present == 0) {
+    if (r->g.present == 0 || (!cp->tolerant && r->g.present < cp->nslots)) {
         return 0;
     }
     if (out->origin[cell] == CUBE_COMPUTED && out->sig &&
