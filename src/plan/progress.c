@@ -128,6 +128,18 @@ static void year_span(const struct plan *p, const struct plan_stats *s,
     *out_to = to;
 }
 
+/* The last economy code an expression reads: for "x[eco=WLD] -
+ * x[eco=LDC]" that is LDC, the group compared with the world. */
+static void last_economy(void *ctx, char kind, const char *code)
+{
+    char **region = ctx;
+
+    if (kind == 'e') {
+        xfree(*region);
+        *region = xstrdup(code);
+    }
+}
+
 static void measure_one(const struct plan *p, const struct plan_stats *s,
                         size_t i, int from, int to, struct plan_series *out)
 {
@@ -146,6 +158,9 @@ static void measure_one(const struct plan *p, const struct plan_stats *s,
         } else if (out->region[0] == '\0') {
             xfree(out->region);
             out->region = xstrdup(kpi_prog_group(prog));
+            if (out->region[0] == '\0') {
+                kpi_prog_codes(prog, last_economy, &out->region);
+            }
         }
     }
     for (int y = from; y <= to; y++) {

@@ -101,7 +101,8 @@ void plan_rollup_target(const struct plan_progress *pr, const char *target,
 void plan_rollup_region(const struct plan_progress *pr, const char *region,
                         int year, struct plan_rollup *out);
 /* The region of KPI element i: its economy, else its group function's
- * group, else the eco= of its first reference; "" if none. Borrowed until
+ * group, else the economy of its last eco= reference (for "x[eco=WLD] -
+ * x[eco=LDC]": LDC); "" if none. Borrowed until
  * plan_progress_free. */
 const char *plan_progress_region(const struct plan_progress *pr, size_t i);
 
