@@ -23,6 +23,7 @@
 #define BLOCK        (4u << 20)  /* bytes per block in the parallel path */
 #define PARALLEL_MIN (16u << 20) /* smaller files are read sequentially */
 #define CACHE_LEN    48          /* longest category text kept in cache */
+#define SMALL_LABELS 8           /* short labels found without hashing */
 
 /* One column being filled by one reader. */
 struct acc_col {
@@ -34,6 +35,9 @@ struct acc_col {
     char last[CACHE_LEN]; /* the previous row's text, for a cheap repeat */
     size_t last_len;      /* SIZE_MAX: no cached text */
     uint32_t last_code;
+    uint64_t small_key[SMALL_LABELS]; /* packed short labels, see intern */
+    uint32_t small_code[SMALL_LABELS];
+    size_t small_count;
 };
 
 struct acc {
@@ -78,6 +82,9 @@ static void acc_cleanup(struct acc *a)
 }
 
 /* Make room for row index row; new numeric cells start missing. */
+/* Make room for row index row. New cells are not initialised, so pages
+ * beyond the rows actually written are never touched (they cost address
+ * space, not memory); every reader writes each cell of a row it adds. */
 static void acc_reserve(struct acc *a, const struct loader *ld, size_t row)
 {
     size_t cap;
@@ -93,28 +100,66 @@ static void acc_reserve(struct acc *a, const struct loader *ld, size_t row)
         struct acc_col *c = &a->cols[i];
         if (ld->want[i].kinds & SURVEY_NUM) {
             c->num = xreallocarray(c->num, cap, sizeof(*c->num));
-            for (size_t r = a->cap; r < cap; r++) {
-                c->num[r] = NAN;
-            }
         }
         if (ld->want[i].kinds & SURVEY_CAT) {
             c->cat = xreallocarray(c->cat, cap, sizeof(*c->cat));
-            for (size_t r = a->cap; r < cap; r++) {
-                c->cat[r] = SURVEY_MISSING_CODE;
-            }
         }
     }
     a->cap = cap;
 }
 
+/* Mark every cell of rows [from, to) missing. */
+static void acc_fill_missing(struct acc *a, size_t from, size_t to)
+{
+    for (size_t i = 0; i < a->col_count; i++) {
+        struct acc_col *c = &a->cols[i];
+        for (size_t r = from; c->num != NULL && r < to; r++) {
+            c->num[r] = NAN;
+        }
+        for (size_t r = from; c->cat != NULL && r < to; r++) {
+            c->cat[r] = SURVEY_MISSING_CODE;
+        }
+    }
+}
+
+#define BAD_LABEL (SURVEY_MISSING_CODE - 1) /* intern: not valid UTF-8 */
+
+/* Pack a label of at most 7 bytes with its length into one integer. */
+static uint64_t small_key(const char *s, size_t len)
+{
+    uint64_t k = len;
+
+    for (size_t i = 0; i < len; i++) {
+        k |= (uint64_t)(unsigned char)s[i] << (8 * (i + 1));
+    }
+    return k;
+}
+
+/* The code of label s, adding it if new. Short labels of low-cardinality
+ * columns (sex, urban, 0/1) are found by comparing packed integers, others
+ * through the previous row's label and then the hash map. Returns
+ * BAD_LABEL for a new label that is not valid UTF-8 (the CSV reader's own
+ * check is off: numbers are checked by their parser, labels here, once). */
 static uint32_t intern(struct acc_col *c, const char *s, size_t len)
 {
     size_t code;
+    size_t bad;
+    uint64_t key = len <= 7 ? small_key(s, len) : 0;
 
+    if (key != 0) {
+        for (size_t i = 0; i < c->small_count; i++) {
+            if (c->small_key[i] == key) {
+                return c->small_code[i];
+            }
+        }
+    }
     if (len == c->last_len && memcmp(c->last, s, len) == 0) {
         return c->last_code;
     }
     if (!strmap_get(&c->map, s, len, &code)) {
+        if (!utf8_valid(s, len, &bad)) {
+            return BAD_LABEL;
+        }
         code = c->label_count;
         if (c->label_count == c->label_cap) {
             c->label_cap = c->label_cap ? c->label_cap * 2 : 16;
@@ -123,6 +168,10 @@ static uint32_t intern(struct acc_col *c, const char *s, size_t len)
         }
         c->labels[c->label_count++] = xstrndup(s, len);
         strmap_put(&c->map, s, len, code);
+        if (key != 0 && c->small_count < SMALL_LABELS) {
+            c->small_key[c->small_count] = key;
+            c->small_code[c->small_count++] = (uint32_t)code;
+        }
     }
     if (len <= CACHE_LEN) {
         memcpy(c->last, s, len);
@@ -206,6 +255,7 @@ static int acc_csv_row(struct acc *a, const struct loader *ld,
                        ld->header_count);
     }
     acc_reserve(a, ld, row);
+    acc_fill_missing(a, row, row + 1);
     for (size_t i = 0; i < ld->col_count; i++) {
         const struct csv_field *f;
         struct acc_col *c = &a->cols[i];
@@ -228,6 +278,10 @@ static int acc_csv_row(struct acc *a, const struct loader *ld,
         }
         if (ld->want[i].kinds & SURVEY_CAT) {
             c->cat[row] = intern(c, f->ptr, f->len);
+            if (c->cat[row] == BAD_LABEL) {
+                c->cat[row] = SURVEY_MISSING_CODE;
+                return bad_value(ld, i, rec->line, "not valid UTF-8", err);
+            }
         }
     }
     a->rows++;
@@ -305,6 +359,7 @@ static bool job_block(struct job *j, const char *buf, size_t len)
         return false;
     }
     r = csv_open_mem(buf, len, j->ld->path);
+    csv_set_utf8_check(r, false);
     while (ok) {
         if (csv_next(r, &rec, &err) != 0) {
             ok = false;
@@ -367,18 +422,26 @@ static void *job_run(void *arg)
 static void acc_merge(struct acc *a, struct acc *b, const struct loader *ld)
 {
     size_t base = a->rows;
+    size_t total = a->rows + b->rows;
 
-    acc_reserve(a, ld, a->rows + b->rows);
+    /* Column by column, freeing b's copy at once: the peak is the data
+     * plus one column, not twice the data. */
     for (size_t i = 0; i < a->col_count; i++) {
         struct acc_col *ca = &a->cols[i];
         struct acc_col *cb = &b->cols[i];
         uint32_t *remap;
         if (ld->want[i].kinds & SURVEY_NUM) {
-            memcpy(ca->num + base, cb->num, b->rows * sizeof(double));
+            ca->num = xreallocarray(ca->num, total + 1, sizeof(double));
+            if (b->rows > 0) {
+                memcpy(ca->num + base, cb->num, b->rows * sizeof(double));
+            }
+            xfree(cb->num);
+            cb->num = NULL;
         }
         if (!(ld->want[i].kinds & SURVEY_CAT)) {
             continue;
         }
+        ca->cat = xreallocarray(ca->cat, total + 1, sizeof(uint32_t));
         remap = xcalloc(cb->label_count ? cb->label_count : 1, sizeof(*remap));
         for (size_t k = 0; k < cb->label_count; k++) {
             ca->last_len = SIZE_MAX;
@@ -390,8 +453,11 @@ static void acc_merge(struct acc *a, struct acc *b, const struct loader *ld)
                 code == SURVEY_MISSING_CODE ? code : remap[code];
         }
         xfree(remap);
+        xfree(cb->cat);
+        cb->cat = NULL;
     }
-    a->rows += b->rows;
+    a->rows = total;
+    a->cap = total + 1;
 }
 
 /* The offset of the first line start at or after at, or size. */
@@ -485,6 +551,7 @@ static int load_csv(struct loader *ld, int threads, struct acc *a,
         return err->code;
     }
     rc = read_header(r, ld, err);
+    csv_set_utf8_check(r, false);
     start = csv_offset(r);
     size = csv_size(r);
     if (rc == 0 && threads > 1 && size >= parallel_min() &&
@@ -519,6 +586,7 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
 
     acc_reserve(s->acc, s->ld, (size_t)row);
     if (row >= s->acc->rows) {
+        acc_fill_missing(s->acc, s->acc->rows, (size_t)row + 1);
         s->acc->rows = (size_t)row + 1;
     }
     if (v->missing) {
@@ -558,6 +626,13 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
     }
     if (kinds & SURVEY_CAT) {
         c->cat[row] = intern(c, text, len);
+        if (c->cat[row] == BAD_LABEL) {
+            c->cat[row] = SURVEY_MISSING_CODE;
+            return err_set(err, ERR_INVALID,
+                           "%s: row %llu, column '%s': not valid UTF-8",
+                           s->ld->path, (unsigned long long)row + 1,
+                           s->ld->want[col].name);
+        }
     }
     return 0;
 }

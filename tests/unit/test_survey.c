@@ -4,12 +4,11 @@
  * comparison with R is tests/survey/run-suite.sh. */
 #include <string.h>
 
-#include "testutil.h"
-
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "survey/survey.h"
+#include "testutil.h"
 
 /* Write text to a fresh temporary .csv file; returns its owned path. */
 static char *temp_csv(const char *text)
@@ -109,8 +108,8 @@ static void test_mean_by_hand(void **state)
     assert_close(res.rows[0].estimate, m, 1e-15);
     assert_close(res.rows[0].se, sqrt(var), 1e-15);
     assert_int_equal(res.rows[0].n, 5);
-    assert_close(res.rows[0].ci_low,
-                 m - survey_qnorm(0.975) * sqrt(var), 1e-15);
+    assert_close(res.rows[0].ci_low, m - survey_qnorm(0.975) * sqrt(var),
+                 1e-15);
     survey_result_cleanup(&res);
     unlink(path);
     xfree(path);
