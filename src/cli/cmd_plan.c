@@ -502,13 +502,9 @@ static int do_read(const char *sub, struct plan_env *env,
         io.ctx = env->store;
         plan_render_iati(env->plan, &io, out);
     } else if (strcmp(sub, "set") == 0) {
-        buf_printf(out, "%s\n%s%s%s\nversion %lld%s\n", env->plan->set_name,
-                   env->plan->set_illustrative ? "ILLUSTRATIVE: " : "",
-                   env->plan->set_note, env->plan->set_version[0] ? "" : "",
-                   (long long)env->version,
-                   env->version == 0 ? " (seed from data/plan, not stored "
-                                       "yet)"
-                                     : "");
+        plan_render_set(env->plan, env->version, out);
+    } else if (strcmp(sub, "activities") == 0) {
+        plan_render_activities(env->plan, &env->stats, out);
     } else {
         char *doc = plan_to_json(env->plan);
         buf_puts(out, doc);
@@ -522,10 +518,10 @@ static const struct {
     const char *name;
     int args; /* positional arguments; -1 = checked by the subcommand */
 } reads[] = {
-    {"tree", 0},    {"progress", 0}, {"links", 1},  {"matrix", 0},
-    {"rollups", 0}, {"no-data", 0},  {"no-kpi", 0}, {"projects", 0},
-    {"report", 0},  {"iati", 0},     {"set", 0},    {"history", -1},
-    {"export", 0},
+    {"tree", 0},    {"progress", 0},   {"links", 1},  {"matrix", 0},
+    {"rollups", 0}, {"no-data", 0},    {"no-kpi", 0}, {"projects", 0},
+    {"report", 0},  {"iati", 0},       {"set", 0},    {"history", -1},
+    {"export", 0},  {"activities", 0},
 };
 
 static int read_usage(const char *sub, const struct plan_opts *o, bool *found)

@@ -69,6 +69,16 @@ void plan_render_iati(const struct plan *p, const struct plan_iati_opts *o,
 void plan_render_projects(const struct plan *p, const struct plan_stats *s,
                           int year, struct buf *out);
 
+/* Which set is loaded: name, official or illustrative, its version and
+ * note, and the stored plan version (0: the seed, not stored yet). */
+void plan_render_set(const struct plan *p, long long stored_version,
+                     struct buf *out);
+
+/* Capacity-development activities: one row per activity and economy with
+ * participants by sex and the economy's LDC/LLDC/SIDS flags that year. */
+void plan_render_activities(const struct plan *p, const struct plan_stats *s,
+                            struct buf *out);
+
 /* Append v rounded to 2 decimals in shortest form ("" for NaN). */
 void plan_put_num(struct buf *out, double v);
 

@@ -409,3 +409,49 @@ void plan_render_projects(const struct plan *p, const struct plan_stats *s,
         }
     }
 }
+
+void plan_render_set(const struct plan *p, long long stored_version,
+                     struct buf *out)
+{
+    buf_printf(out, "set: %s\nkind: %s\nset version: %s\n", p->set_name,
+               p->set_illustrative ? "ILLUSTRATIVE" : "official",
+               p->set_version[0] != '\0' ? p->set_version : "-");
+    if (stored_version > 0) {
+        buf_printf(out, "stored plan version: %lld\n", stored_version);
+    } else {
+        buf_puts(out, "stored plan version: none (seed from data/plan)\n");
+    }
+    if (p->set_note[0] != '\0') {
+        buf_printf(out, "note: %s\n", p->set_note);
+    }
+}
+
+void plan_render_activities(const struct plan *p, const struct plan_stats *s,
+                            struct buf *out)
+{
+    buf_puts(out, "activity,year,economy,female,male,ldc,lldc,sids\n");
+    for (size_t i = 0; i < p->count; i++) {
+        const struct plan_element *e = &p->elements[i];
+        const json_t *v;
+        size_t k;
+        int year;
+        if (e->kind != PLAN_ACTIVITY || e->extra == NULL) {
+            continue;
+        }
+        year = (int)json_integer_value(json_object_get(e->extra, "year"));
+        json_array_foreach(json_object_get(e->extra, "participants"), k, v)
+        {
+            const char *c = json_string_value(json_object_get(v, "economy"));
+            c = c != NULL ? c : "";
+            buf_printf(out, "%s,%d,%s,", e->id, year, c);
+            buf_put_double(out,
+                           json_number_value(json_object_get(v, "female")));
+            buf_putc(out, ',');
+            buf_put_double(out, json_number_value(json_object_get(v, "male")));
+            buf_printf(out, ",%d,%d,%d\n",
+                       plan_stats_is_member(s, "LDC", c, year),
+                       plan_stats_is_member(s, "LLDC", c, year),
+                       plan_stats_is_member(s, "SIDS", c, year));
+        }
+    }
+}
