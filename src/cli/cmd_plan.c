@@ -77,41 +77,6 @@ struct plan_opts {
     int npos;
 };
 
-/* Where data/plan is: see plan_help. */
-static void plan_dir(struct buf *out)
-{
-    const char *env = getenv("ICTDEV_PLAN_DIR");
-    char exe[4096];
-    ssize_t n;
-
-    if (env != NULL && env[0] != '\0') {
-        buf_puts(out, env);
-        return;
-    }
-    env = getenv("ICTDEV_DATA");
-    if (env != NULL && env[0] != '\0') {
-        buf_printf(out, "%s/plan", env);
-        return;
-    }
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        char *slash;
-        exe[n] = '\0';
-        slash = strrchr(exe, '/');
-        if (slash != NULL) {
-            *slash = '\0';
-            buf_printf(out, "%s/../data/plan/illustrative.json", exe);
-            if (access(buf_cstr(out), R_OK) == 0) {
-                buf_reset(out);
-                buf_printf(out, "%s/../data/plan", exe);
-                return;
-            }
-            buf_reset(out);
-        }
-    }
-    buf_puts(out, "data/plan");
-}
-
 static int take_value(int argc, char **argv, int *i, const char **out)
 {
     if (*i + 1 >= argc) {
@@ -198,7 +163,7 @@ static int env_open(const struct cli_ctx *ctx, bool write, bool measure,
         }
     }
     buf_init(&dir);
-    plan_dir(&dir);
+    plan_db_default_dir(&dir);
     env->plan = plan_db_current(env->store, buf_cstr(&dir), &env->version, err);
     buf_cleanup(&dir);
     if (env->plan == NULL) {

@@ -2,12 +2,48 @@
 #include "plan_db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/limits.h"
 #include "../core/mem.h"
 #include "../store/plan_store.h"
 #include "kpi_expr.h"
+
+void plan_db_default_dir(struct buf *out)
+{
+    const char *env = getenv("ICTDEV_PLAN_DIR");
+    char exe[4096];
+    ssize_t n;
+    char *slash;
+
+    if (env != NULL && env[0] != '\0') {
+        buf_puts(out, env);
+        return;
+    }
+    env = getenv("ICTDEV_DATA");
+    if (env != NULL && env[0] != '\0') {
+        buf_printf(out, "%s/plan", env);
+        return;
+    }
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    slash = strrchr(exe, '/');
+    if (slash != NULL) {
+        size_t mark = out->len;
+        *slash = '\0';
+        buf_printf(out, "%s/../data/plan/illustrative.json", exe);
+        if (access(buf_cstr(out), R_OK) == 0) {
+            out->len = mark + strlen(exe) + strlen("/../data/plan");
+            out->data[out->len] = '\0';
+            return;
+        }
+        out->len = mark;
+        out->data[out->len] = '\0';
+    }
+    buf_puts(out, "data/plan");
+}
 
 struct plan *plan_db_current(struct store *s, const char *dir,
                              int64_t *out_version, struct err *err)

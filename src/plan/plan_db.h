@@ -9,11 +9,17 @@
 
 #include <stdint.h>
 
+#include "../core/buf.h"
 #include "../core/compiler.h"
 #include "../core/err.h"
 #include "../store/store.h"
 #include "plan.h"
 #include "stats.h"
+
+/* Append the seed directory to out: $ICTDEV_PLAN_DIR, else plan/ in
+ * $ICTDEV_DATA, else ../data/plan next to the running binary (when it
+ * holds illustrative.json), else "data/plan". Cannot fail. */
+void plan_db_default_dir(struct buf *out);
 
 /* The current plan of s (s may be NULL: no store), else the seed read from
  * dir. *out_version (may be NULL) is the stored version id, 0 for a seed
