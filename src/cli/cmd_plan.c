@@ -30,10 +30,10 @@ static const char plan_help[] =
     "\n"
     "Reading:\n"
     "  tree [--format text|json]       priorities -> outputs -> KPIs\n"
-    "  progress [--format text|csv]    one row per KPI with its status\n"
+    "  progress [--format text|csv|json] one row per KPI with its status\n"
     "  links TARGET                    what contributes to sdg:9.c, wsis:C2,\n"
     "                                  res:WTDC-37, ri:AFR1, q:Q1/1, P1...\n"
-    "  matrix [--format text|csv]      priorities x linkage types\n"
+    "  matrix [--format text|csv|json] priorities x linkage types\n"
     "  rollups                         status counts per priority, output,\n"
     "                                  region and linkage target\n"
     "  no-data                         KPIs without data\n"
@@ -435,16 +435,24 @@ static int do_read(const char *sub, struct plan_env *env,
 
     if (strcmp(sub, "tree") == 0) {
         plan_render_tree(env->progress, year, format_is(o, "json"), out);
+    } else if (strcmp(sub, "progress") == 0 && format_is(o, "json")) {
+        plan_render_progress_json(env->progress, year, out);
     } else if (strcmp(sub, "progress") == 0) {
         plan_render_progress(env->progress, year, format_is(o, "csv"), out);
     } else if (strcmp(sub, "links") == 0) {
-        if (!plan_render_links(env->progress, o->pos[0], year, out)) {
+        bool ok =
+            format_is(o, "json")
+                ? plan_render_links_json(env->progress, o->pos[0], year, out)
+                : plan_render_links(env->progress, o->pos[0], year, out);
+        if (!ok) {
             return err_set(err, ERR_NOT_FOUND,
                            "unknown linkage target or element '%s' (e.g. "
                            "sdg:9.c, sp:G1, wsis:C2, res:WTDC-37, ri:AFR1, "
                            "q:Q1/1, P1)",
                            o->pos[0]);
         }
+    } else if (strcmp(sub, "matrix") == 0 && format_is(o, "json")) {
+        plan_render_matrix_json(env->progress, out);
     } else if (strcmp(sub, "matrix") == 0) {
         plan_render_matrix(env->progress, format_is(o, "csv"), out);
     } else if (strcmp(sub, "rollups") == 0) {
@@ -466,6 +474,8 @@ static int do_read(const char *sub, struct plan_env *env,
         io.iso2 = env->store != NULL ? plan_db_iso2 : NULL;
         io.ctx = env->store;
         plan_render_iati(env->plan, &io, out);
+    } else if (strcmp(sub, "set") == 0 && format_is(o, "json")) {
+        plan_render_set_json(env->plan, env->version, out);
     } else if (strcmp(sub, "set") == 0) {
         plan_render_set(env->plan, env->version, out);
     } else if (strcmp(sub, "activities") == 0) {
@@ -511,7 +521,12 @@ static int read_usage(const char *sub, const struct plan_opts *o, bool *found)
         return check_format(o, "text", "json");
     }
     if (strcmp(sub, "progress") == 0 || strcmp(sub, "matrix") == 0) {
-        return check_format(o, "text", "csv");
+        return o->format != NULL && format_is(o, "json")
+                   ? 0
+                   : check_format(o, "text", "csv");
+    }
+    if (strcmp(sub, "links") == 0 || strcmp(sub, "set") == 0) {
+        return check_format(o, "text", "json");
     }
     return 0;
 }

@@ -311,6 +311,21 @@ bool plan_render_links(const struct plan_progress *pr, const char *target,
     return true;
 }
 
+/* Links from priority pe, and the elements under it, to targets of each
+ * linkage type. */
+static void matrix_counts(const struct plan *p, const struct plan_element *pe,
+                          size_t counts[PL_LINKAGE_COUNT])
+{
+    memset(counts, 0, PL_LINKAGE_COUNT * sizeof(counts[0]));
+    for (size_t k = 0; k < p->link_count; k++) {
+        const struct plan_target *t = plan_find_target(p, p->links[k].to);
+        const struct plan_element *from = plan_find(p, p->links[k].from);
+        if (t != NULL && from != NULL && plan_links_to(p, from, pe->id)) {
+            counts[plan_target_linkage(t->type)]++;
+        }
+    }
+}
+
 void plan_render_matrix(const struct plan_progress *pr, bool csv,
                         struct buf *out)
 {
@@ -322,19 +337,12 @@ void plan_render_matrix(const struct plan_progress *pr, bool csv,
     }
     buf_putc(out, '\n');
     for (size_t i = 0; i < p->count; i++) {
-        const struct plan_element *pe = &p->elements[i];
-        size_t counts[PL_LINKAGE_COUNT] = {0};
-        if (pe->kind != PLAN_PRIORITY) {
+        size_t counts[PL_LINKAGE_COUNT];
+        if (p->elements[i].kind != PLAN_PRIORITY) {
             continue;
         }
-        for (size_t k = 0; k < p->link_count; k++) {
-            const struct plan_target *t = plan_find_target(p, p->links[k].to);
-            const struct plan_element *from = plan_find(p, p->links[k].from);
-            if (t != NULL && from != NULL && plan_links_to(p, from, pe->id)) {
-                counts[plan_target_linkage(t->type)]++;
-            }
-        }
-        buf_puts(out, pe->id);
+        matrix_counts(p, &p->elements[i], counts);
+        buf_puts(out, p->elements[i].id);
         for (int l = 0; l < PL_LINKAGE_COUNT; l++) {
             buf_printf(out, csv ? ",%zu" : "  %zu", counts[l]);
         }
@@ -449,4 +457,119 @@ void plan_render_rollups(const struct plan_progress *pr, int year,
                        p->targets[t].id, &r);
         }
     }
+}
+
+static void dump_json(json_t *j, struct buf *out)
+{
+    if (json_dump_callback(j, dump_cb, out,
+                           JSON_INDENT(1) | JSON_REAL_PRECISION(15)) == 0) {
+        buf_putc(out, '\n');
+    }
+    json_decref(j);
+}
+
+void plan_render_progress_json(const struct plan_progress *pr, int year,
+                               struct buf *out)
+{
+    const struct plan *p = pr->plan;
+    json_t *arr = json_array();
+
+    for (size_t i = 0; i < p->count; i++) {
+        if (p->elements[i].kind == PLAN_KPI) {
+            json_t *k = kpi_json(pr, i, year);
+            json_object_set_new(k, "element",
+                                json_string(p->elements[i].parent));
+            json_array_append_new(arr, k);
+        }
+    }
+    dump_json(arr, out);
+}
+
+static json_t *rollup_counts_json(const struct plan_rollup *r)
+{
+    json_t *o = json_object();
+
+    for (int s = 0; s < PS_STATUS_COUNT; s++) {
+        json_object_set_new(o, plan_status_name(s),
+                            json_integer((json_int_t)r->counts[s]));
+    }
+    return o;
+}
+
+bool plan_render_links_json(const struct plan_progress *pr, const char *target,
+                            int year, struct buf *out)
+{
+    const struct plan *p = pr->plan;
+    const struct plan_target *t = plan_find_target(p, target);
+    const struct plan_element *te = plan_find(p, target);
+    json_t *o;
+    json_t *arr;
+    struct plan_rollup r;
+
+    if (t == NULL && te == NULL) {
+        return false;
+    }
+    o = json_pack("{s:s,s:s,s:s,s:b,s:i}", "target", target, "type",
+                  t != NULL ? plan_target_type_name(t->type)
+                            : plan_kind_name(te->kind),
+                  "title", t != NULL ? t->title : te->name, "verified",
+                  t != NULL ? t->verified : te->verified, "year", year);
+    arr = json_array();
+    for (size_t i = 0; i < p->count; i++) {
+        const struct plan_element *e = &p->elements[i];
+        json_t *row;
+        if (e == te || !plan_links_to(p, e, target)) {
+            continue;
+        }
+        row = json_pack("{s:s,s:s,s:s,s:s}", "id", e->id, "kind",
+                        plan_kind_name(e->kind), "name", e->name, "via",
+                        direct_link(p, e->id, target) ? "direct" : "parent");
+        if (e->kind == PLAN_KPI) {
+            json_object_set_new(row, "status",
+                                json_string(plan_status_name(
+                                    plan_progress_status(pr, i, year))));
+        }
+        json_array_append_new(arr, row);
+    }
+    json_object_set_new(o, "elements", arr);
+    plan_rollup_target(pr, target, year, &r);
+    json_object_set_new(o, "rollup", rollup_counts_json(&r));
+    dump_json(o, out);
+    return true;
+}
+
+void plan_render_matrix_json(const struct plan_progress *pr, struct buf *out)
+{
+    const struct plan *p = pr->plan;
+    json_t *cols = json_array();
+    json_t *rows = json_array();
+
+    for (int l = 0; l < PL_LINKAGE_COUNT; l++) {
+        json_array_append_new(cols, json_string(plan_linkage_name(l)));
+    }
+    for (size_t i = 0; i < p->count; i++) {
+        size_t counts[PL_LINKAGE_COUNT];
+        json_t *row;
+        if (p->elements[i].kind != PLAN_PRIORITY) {
+            continue;
+        }
+        matrix_counts(p, &p->elements[i], counts);
+        row = json_pack("{s:s}", "priority", p->elements[i].id);
+        for (int l = 0; l < PL_LINKAGE_COUNT; l++) {
+            json_object_set_new(row, plan_linkage_name(l),
+                                json_integer((json_int_t)counts[l]));
+        }
+        json_array_append_new(rows, row);
+    }
+    dump_json(json_pack("{s:o,s:o}", "columns", cols, "rows", rows), out);
+}
+
+void plan_render_set_json(const struct plan *p, long long stored_version,
+                          struct buf *out)
+{
+    dump_json(json_pack("{s:s,s:b,s:s,s:s,s:I}", "name", p->set_name,
+                        "illustrative", p->set_illustrative, "version",
+                        p->set_version, "note", p->set_note, "stored_version",
+                        (json_int_t)stored_version),
+              out);
 }

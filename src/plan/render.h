@@ -79,6 +79,18 @@ void plan_render_set(const struct plan *p, long long stored_version,
 void plan_render_activities(const struct plan *p, const struct plan_stats *s,
                             struct buf *out);
 
+/* JSON forms for the API: progress (a list of KPI objects as in the tree),
+ * links (target, its type/title/verified, contributing elements with via
+ * and status, rollup; false if target is unknown), the matrix (columns and
+ * rows) and the set (name, illustrative, version, note, stored_version). */
+void plan_render_progress_json(const struct plan_progress *pr, int year,
+                               struct buf *out);
+bool plan_render_links_json(const struct plan_progress *pr, const char *target,
+                            int year, struct buf *out);
+void plan_render_matrix_json(const struct plan_progress *pr, struct buf *out);
+void plan_render_set_json(const struct plan *p, long long stored_version,
+                          struct buf *out);
+
 /* Append v rounded to 2 decimals in shortest form ("" for NaN). */
 void plan_put_num(struct buf *out, double v);
 

@@ -208,7 +208,7 @@ def build():
            'every group of countries', 'Digital inclusion programmes, '
            'statistics and knowledge products.',
            ['sdg:17.8', 'sdg:17.8.1', 'wsis:C2', 'wsis:C7', 'sp:G2',
-            'sp:T2', 'ri:ASP1', 'q:Q1/2', 'PS2']),
+            'sp:T2', 'ri:ASP1', 'q:Q2/2', 'PS2']),
         el('output', 'O2.2', 'P2', 'Fixed broadband take-up',
            'Advice on fixed networks and backhaul.',
            ['sdg:17.6', 'sdg:17.6.1', 'wsis:C2', 'sp:T4', 'PS3']),
@@ -218,7 +218,7 @@ def build():
         el('output', 'O3.1', 'P3', 'Regulatory frameworks reviewed and '
            'updated', 'Regulatory assessments, collaborative regulation '
            'and legislation support.',
-           ['wsis:C6', 'sp:G1', 'res:PP-71', 'q:Q3/1', 'ri:CIS1', 'PS1']),
+           ['wsis:C6', 'sp:G1', 'res:PP-71', 'q:Q4/1', 'ri:CIS1', 'PS1']),
         el('output', 'O4.1', 'P4', 'Resources mobilized for projects in '
            'LDCs, LLDCs and SIDS', 'Partnerships and extra-budgetary '
            'projects.', ['sdg:17.16', 'wsis:C11', 'res:WTDC-17', 'PS5']),
@@ -293,7 +293,7 @@ def build():
              baseline=dict(value=0, year=2022, how='start of the KAP '
                            'period (illustrative)'),
              target=dict(value=30, year=2025, source='illustrative'),
-             illustrative=True, links=['wsis:C6', 'q:Q3/1']),
+             illustrative=True, links=['wsis:C6', 'q:Q4/1']),
         dict(id='K17', kind='kpi', parent='O4.1', name='Extra-budgetary '
              'resources mobilized (cumulative, million USD)', unit='million '
              'USD', direction='up', measure='reported',
