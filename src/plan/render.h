@@ -50,6 +50,16 @@ void plan_render_rollups(const struct plan_progress *pr, int year,
 void plan_render_report(const struct plan_progress *pr, int year,
                         struct buf *out);
 
+/* SVG pieces of the report, for pages that embed them (no inline CSS, so
+ * they pass a strict Content-Security-Policy): a stacked bar of status
+ * counts with a legend; a small line chart of KPI element i up to year with
+ * its trajectory (dashed) and target (circle); a coloured dot and the
+ * status name. */
+void plan_render_status_svg(const struct plan_rollup *r, struct buf *out);
+void plan_render_kpi_svg(const struct plan_progress *pr, size_t i, int year,
+                         struct buf *out);
+void plan_render_status_dot(int status, struct buf *out);
+
 /* IATI activity XML (standard version 2.03) of the plan's projects with
  * their results chains. reporting_org is the IATI organisation identifier
  * to publish under (borrowed); generated the ISO 8601 date-time stamp. */

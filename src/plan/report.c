@@ -69,14 +69,22 @@ static void head(const struct plan *p, int year, struct buf *out)
     }
 }
 
+void plan_render_status_dot(int s, struct buf *out)
+{
+    buf_printf(out,
+               "<svg width=\"10\" height=\"10\" role=\"img\" "
+               "aria-label=\"%s\" xmlns=\"http://www.w3.org/2000/svg\">"
+               "<circle cx=\"5\" cy=\"5\" r=\"5\" fill=\"%s\"/></svg> %s",
+               plan_status_name(s), status_colour[s], plan_status_name(s));
+}
+
 static void status_badge(struct buf *out, int s)
 {
     buf_printf(out, "<span class=\"st\" style=\"background:%s\">%s</span>",
                status_colour[s], plan_status_name(s));
 }
 
-/* A stacked bar of the status counts, with a legend. */
-static void status_bar(const struct plan_rollup *r, struct buf *out)
+void plan_render_status_svg(const struct plan_rollup *r, struct buf *out)
 {
     double x = 0;
 
@@ -133,10 +141,8 @@ static void widen(struct chart *c, double v)
     }
 }
 
-/* A small line chart of the KPI's values with its trajectory (dashed) from
- * baseline to target. */
-static void kpi_chart(const struct plan_progress *pr, size_t i, int year,
-                      struct buf *out)
+void plan_render_kpi_svg(const struct plan_progress *pr, size_t i, int year,
+                         struct buf *out)
 {
     const struct plan_kpi *k = &pr->plan->elements[i].kpi;
     struct chart c = {k->base_year - 2, k->target_year, INFINITY, -INFINITY};
@@ -232,7 +238,7 @@ static void kpi_row(const struct plan_progress *pr, size_t i, int year,
     buf_puts(out, "</span></td><td>");
     status_badge(out, plan_progress_status(pr, i, year));
     buf_puts(out, "</td><td>");
-    kpi_chart(pr, i, year, out);
+    plan_render_kpi_svg(pr, i, year, out);
     buf_puts(out, "</td></tr>\n");
 }
 
@@ -253,7 +259,7 @@ static void priority_section(const struct plan_progress *pr, size_t pi,
         buf_puts(out, "<p class=\"muted\">No KPI in this set.</p>\n");
         return;
     }
-    status_bar(&r, out);
+    plan_render_status_svg(&r, out);
     buf_puts(out, "<table><tr><th>KPI</th><th>Name, measure</th><th>Value"
                   "</th><th>Baseline</th><th>Target, source</th><th>Status"
                   "</th><th>Trend and trajectory</th></tr>\n");
@@ -352,7 +358,7 @@ void plan_render_report(const struct plan_progress *pr, int year,
                "linear trajectory between baseline and target (values "
                "up to %d years old count).</p>\n",
                all.total, year, PLAN_STALE_YEARS);
-    status_bar(&all, out);
+    plan_render_status_svg(&all, out);
     for (size_t i = 0; i < p->count; i++) {
         if (p->elements[i].kind == PLAN_PRIORITY) {
             priority_section(pr, i, year, out);
