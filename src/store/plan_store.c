@@ -108,6 +108,35 @@ int plan_store_latest(struct store *s, char **out_doc, int64_t *out_id,
                     0, out_doc, out_id, err);
 }
 
+int plan_store_last(struct store *s, int64_t *out_id, int64_t *out_time,
+                    struct err *err)
+{
+    sqlite3 *db = db_of(s, err);
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *out_id = 0;
+    *out_time = 0;
+    if (db == NULL) {
+        return err->code;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, time FROM plan_versions ORDER BY id"
+                           " DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        return fail(db, st, "prepare", err);
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out_id = sqlite3_column_int64(st, 0);
+        *out_time = sqlite3_column_int64(st, 1);
+    } else if (rc != SQLITE_DONE) {
+        return fail(db, st, "reading the plan version", err);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 int plan_store_get(struct store *s, int64_t id, char **out_doc, struct err *err)
 {
     if (read_doc(s, "SELECT id, doc FROM plan_versions WHERE id = ?", id,

@@ -39,6 +39,11 @@ int plan_store_save(struct store *s, const char *doc,
 int plan_store_latest(struct store *s, char **out_doc, int64_t *out_id,
                       struct err *err) WARN_UNUSED_RESULT;
 
+/* The newest version's id and time, both 0 when the store holds no plan
+ * (for cache validators: a plan change must change them). */
+int plan_store_last(struct store *s, int64_t *out_id, int64_t *out_time,
+                    struct err *err) WARN_UNUSED_RESULT;
+
 /* The document of version id (owned). ERR_NOT_FOUND if none. */
 int plan_store_get(struct store *s, int64_t id, char **out_doc,
                    struct err *err) WARN_UNUSED_RESULT;
