@@ -353,42 +353,13 @@ static int ref_elements(struct plan *p, const json_t *arr, int kind,
     return 0;
 }
 
-static int load_reference(struct plan *p, const char *dir, struct err *err)
+/* The linkage targets of the reference files j[3..8] (sdgs, strategic
+ * plan, WSIS, resolutions, regional initiatives, Questions). */
+static void reference_targets(struct plan *p, json_t *const *j)
 {
-    static const char *const files[] = {
-        "priorities.json",
-        "products_services.json",
-        "enablers.json",
-        "sdgs.json",
-        "strategic_plan_2024_2027.json",
-        "wsis_action_lines.json",
-        "resolutions.json",
-        "regional_initiatives.json",
-        "study_questions.json",
-    };
-    json_t *j[ARRAY_COUNT(files)] = {0};
-    int rc = 0;
     size_t i;
     const json_t *v;
 
-    for (size_t f = 0; f < ARRAY_COUNT(files) && rc == 0; f++) {
-        rc = load_ref(dir, files[f], &j[f], err);
-    }
-    if (rc == 0) {
-        rc = ref_elements(p, json_object_get(j[0], "priorities"), PLAN_PRIORITY,
-                          err);
-    }
-    if (rc == 0) {
-        rc = ref_elements(p, json_object_get(j[1], "products_services"),
-                          PLAN_PRODUCT, err);
-    }
-    if (rc == 0) {
-        rc = ref_elements(p, json_object_get(j[2], "enablers"), PLAN_ENABLER,
-                          err);
-    }
-    if (rc != 0) {
-        goto out;
-    }
     targets_from(p, json_object_get(j[3], "goals"), "number", "short_title",
                  "sdg:", PT_SDG_GOAL);
     targets_from(p, json_object_get(j[3], "ict_targets"), "code", "title",
@@ -421,6 +392,43 @@ static int load_reference(struct plan *p, const char *dir, struct err *err)
         targets_from(p, json_object_get(v, "questions"), "code", "title",
                      "q:", PT_QUESTION);
     }
+}
+
+static int load_reference(struct plan *p, const char *dir, struct err *err)
+{
+    static const char *const files[] = {
+        "priorities.json",
+        "products_services.json",
+        "enablers.json",
+        "sdgs.json",
+        "strategic_plan_2024_2027.json",
+        "wsis_action_lines.json",
+        "resolutions.json",
+        "regional_initiatives.json",
+        "study_questions.json",
+    };
+    json_t *j[ARRAY_COUNT(files)] = {0};
+    int rc = 0;
+
+    for (size_t f = 0; f < ARRAY_COUNT(files) && rc == 0; f++) {
+        rc = load_ref(dir, files[f], &j[f], err);
+    }
+    if (rc == 0) {
+        rc = ref_elements(p, json_object_get(j[0], "priorities"), PLAN_PRIORITY,
+                          err);
+    }
+    if (rc == 0) {
+        rc = ref_elements(p, json_object_get(j[1], "products_services"),
+                          PLAN_PRODUCT, err);
+    }
+    if (rc == 0) {
+        rc = ref_elements(p, json_object_get(j[2], "enablers"), PLAN_ENABLER,
+                          err);
+    }
+    if (rc != 0) {
+        goto out;
+    }
+    reference_targets(p, j);
 out:
     for (size_t f = 0; f < ARRAY_COUNT(files); f++) {
         plan_json_decref(j[f]);
@@ -556,12 +564,53 @@ static bool is_reference_kind(int kind)
            kind == PLAN_ENABLER;
 }
 
+/* Keep the reference elements and their links; drop the set (elements,
+ * their links, reported values). The index is stale afterwards. */
+static void drop_set(struct plan *p)
+{
+    size_t out = 0;
+
+    for (size_t i = 0; i < p->count; i++) {
+        if (is_reference_kind(p->elements[i].kind)) {
+            p->elements[out++] = p->elements[i];
+        } else {
+            element_free_fields(&p->elements[i]);
+        }
+    }
+    p->count = out;
+    out = 0;
+    for (size_t i = 0; i < p->link_count; i++) {
+        struct plan_link *l = &p->links[i];
+        bool keep = false;
+        for (size_t k = 0; k < p->count && !keep; k++) {
+            keep = strcmp(p->elements[k].id, l->from) == 0;
+        }
+        if (keep) {
+            p->links[out++] = *l;
+            continue;
+        }
+        xfree(l->from);
+        xfree(l->to);
+        xfree(l->type);
+    }
+    p->link_count = out;
+    for (size_t i = 0; i < p->value_count; i++) {
+        struct plan_value *v = &p->values[i];
+        xfree(v->kpi);
+        xfree(v->note);
+        xfree(v->link);
+        xfree(v->sha256);
+        xfree(v->by);
+        xfree(v->time);
+    }
+    p->value_count = 0;
+}
+
 int plan_load_set(struct plan *p, const char *path, struct err *err)
 {
     json_t *set = load_file(path, err);
     struct plan *copy;
-    size_t out = 0;
-    size_t lout = 0;
+    struct plan tmp;
 
     if (set == NULL) {
         return err->code;
@@ -571,44 +620,7 @@ int plan_load_set(struct plan *p, const char *path, struct err *err)
         json_decref(set);
         return err->code;
     }
-    /* Keep the reference elements and their links; drop the old set. */
-    for (size_t i = 0; i < copy->count; i++) {
-        if (is_reference_kind(copy->elements[i].kind)) {
-            copy->elements[out++] = copy->elements[i];
-        } else {
-            element_free_fields(&copy->elements[i]);
-        }
-    }
-    copy->count = out;
-    for (size_t i = 0; i < copy->link_count; i++) {
-        struct plan_link *l = &copy->links[i];
-        const struct plan_element *from = plan_find(copy, l->from);
-        /* The index still describes the old layout, so look up by id. */
-        bool keep = false;
-        for (size_t k = 0; k < copy->count && from != NULL; k++) {
-            if (strcmp(copy->elements[k].id, l->from) == 0) {
-                keep = true;
-            }
-        }
-        if (keep) {
-            copy->links[lout++] = *l;
-        } else {
-            xfree(l->from);
-            xfree(l->to);
-            xfree(l->type);
-        }
-    }
-    copy->link_count = lout;
-    for (size_t i = 0; i < copy->value_count; i++) {
-        struct plan_value *v = &copy->values[i];
-        xfree(v->kpi);
-        xfree(v->note);
-        xfree(v->link);
-        xfree(v->sha256);
-        xfree(v->by);
-        xfree(v->time);
-    }
-    copy->value_count = 0;
+    drop_set(copy);
     if (set_from_obj(copy, set, err) != 0 || plan_validate(copy, err) != 0) {
         err_prefix(err, "%s", path);
         json_decref(set);
@@ -616,11 +628,9 @@ int plan_load_set(struct plan *p, const char *path, struct err *err)
         return err->code;
     }
     json_decref(set);
-    {
-        struct plan tmp = *p;
-        *p = *copy;
-        *copy = tmp;
-    }
+    tmp = *p;
+    *p = *copy;
+    *copy = tmp;
     plan_free(copy);
     return 0;
 }
