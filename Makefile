@@ -3,7 +3,7 @@
 # loads the bundled data and starts the main job. See README.md.
 
 CC      ?= cc
-PKGS    := sqlite3 jansson
+PKGS    := sqlite3 jansson libmicrohttpd zlib
 PKGS    += libsodium
 TPKGS   := cmocka
 WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
@@ -36,7 +36,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check check-plain check-san unit cli-tests fuzz-replay fuzz run \
+.PHONY: print-cflags print-libs all check check-plain check-san unit cli-tests fuzz-replay fuzz run \
         deps format format-check lint clean bench
 all: $(BUILD)/ictdev
 
@@ -97,5 +97,10 @@ bench: all
 
 clean:
 	rm -rf build build-san
+
+print-cflags:
+	@echo $(PKG_CFLAGS)
+print-libs:
+	@echo $(PKG_LIBS)
 
 -include $(shell find build build-san -name '*.d' 2>/dev/null)

@@ -31,6 +31,10 @@ if [ "${ICTDEV_TEST_DEPS:-0}" = 1 ]; then
     need_file /usr/lib/R/site-library/data.table r-cran-data.table
     need_file /usr/bin/time time
     need_cmd clang-format clang-format
+    need_cmd chromium chromium
+    need_cmd node nodejs
+    need_cmd npm npm
+    need_cmd python3 python3
     need_cmd xmllint libxml2-utils
 fi
 if [ -z "$missing" ]; then

@@ -1,9 +1,9 @@
 #!/bin/sh
 # `make run`: create ictdev.db from the bundled data if it does not exist,
-# then start the main job.
+# then serve the API and portal on http://localhost:8080 (Ctrl-C stops).
 set -eu
 db=${ICTDEV_DB:-ictdev.db}
 if [ ! -f "$db" ]; then
     build/ictdev --db "$db" init
 fi
-build/ictdev --db "$db" summary
+build/ictdev --db "$db" serve --port 8080

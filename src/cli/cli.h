@@ -35,8 +35,7 @@ int cli_fail(const struct err *err);
 
 /* Print "ictdev CMD: MESSAGE" for a usage problem and a hint to run
  * --help; returns EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-    PRINTF_LIKE(2, 3);
+int cli_usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* Exit status for an error code. */
 int cli_exit_status(int code);
@@ -55,6 +54,7 @@ int cmd_economies(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_groups(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_history(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_summary(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_compute(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_aggregate(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_idi(int argc, char **argv, struct cli_ctx *ctx);

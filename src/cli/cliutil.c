@@ -171,36 +171,43 @@ static size_t width_of(const char *s)
     return w;
 }
 
-static void pad(FILE *fp, size_t n)
+static void pad(struct buf *b, size_t n)
 {
     while (n-- > 0) {
-        fputc(' ', fp);
+        buf_putc(b, ' ');
     }
 }
 
-static void table_line(struct out *o, const char *const *cells, const size_t *w)
+/* One aligned line, without trailing spaces. */
+static void table_line(struct out *o, const char *const *cells, const size_t *w,
+                       struct buf *line)
 {
+    buf_reset(line);
     for (size_t i = 0; i < o->ncols; i++) {
         size_t cw = width_of(cells[i]);
         bool right = o->kinds && o->kinds[i] == OUT_NUM;
-        bool last = i + 1 == o->ncols;
         if (i > 0) {
-            fputs("  ", o->fp);
+            buf_puts(line, "  ");
         }
         if (right) {
-            pad(o->fp, w[i] - cw);
+            pad(line, w[i] - cw);
         }
-        fputs(cells[i], o->fp);
-        if (!right && !last) {
-            pad(o->fp, w[i] - cw);
+        buf_puts(line, cells[i]);
+        if (!right) {
+            pad(line, w[i] - cw);
         }
     }
+    while (line->len > 0 && line->data[line->len - 1] == ' ') {
+        line->data[--line->len] = '\0';
+    }
+    fputs(buf_cstr(line), o->fp);
     fputc('\n', o->fp);
 }
 
 static void table_print(struct out *o)
 {
     size_t *w = xcalloc(o->ncols, sizeof(size_t));
+    struct buf line;
 
     for (size_t i = 0; i < o->ncols; i++) {
         w[i] = width_of(o->cols[i]);
@@ -211,10 +218,12 @@ static void table_print(struct out *o)
             }
         }
     }
-    table_line(o, o->cols, w);
+    buf_init(&line);
+    table_line(o, o->cols, w, &line);
     for (size_t r = 0; r < o->nrows; r++) {
-        table_line(o, (const char *const *)&o->cells[r * o->ncols], w);
+        table_line(o, (const char *const *)&o->cells[r * o->ncols], w, &line);
     }
+    buf_cleanup(&line);
     xfree(w);
 }
 
@@ -361,14 +370,10 @@ char *cli_data_dir(void)
         buf_init(&b);
         buf_printf(&b, "%s/../data", exe);
         if (has_reference(b.data)) {
-            char *real = realpath(b.data, NULL);
-            if (real) {
-                /* realpath allocates with malloc: copy into xmalloc memory
-                 * and release it with the allocator it came from. */
-                char *copy = xstrdup(real);
-                free(real);
+            char real[PATH_MAX];
+            if (realpath(b.data, real)) {
                 buf_cleanup(&b);
-                return copy;
+                return xstrdup(real);
             }
             return buf_detach(&b);
         }

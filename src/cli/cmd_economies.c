@@ -144,6 +144,14 @@ static int member_row(void *ctx, const struct membership *m, struct err *err)
     return 0;
 }
 
+static int no_group_row(void *ctx, const struct group *g, struct err *err)
+{
+    (void)ctx;
+    (void)g;
+    (void)err;
+    return 0;
+}
+
 int cmd_groups(int argc, char **argv, struct cli_ctx *ctx)
 {
     struct listargs a = {0};
@@ -163,6 +171,11 @@ int cmd_groups(int argc, char **argv, struct cli_ctx *ctx)
     }
     s = cli_store_open(ctx, STORE_OPEN_READONLY, &status);
     if (!s) {
+        return status;
+    }
+    if (a.code && store_group_get(s, a.code, no_group_row, NULL, &err) != 0) {
+        status = cli_fail(&err);
+        store_close(s);
         return status;
     }
     if (a.code) {

@@ -152,7 +152,8 @@ static int parse_args(struct qargs *a, int argc, char **argv)
 struct dimcols {
     char **names; /* owned */
     size_t count;
-    struct strmap known; /* dimension names of the store */
+    struct strmap known;   /* dimension names of the store */
+    struct strmap present; /* dimension names in the result (pass 1) */
 };
 
 static void dimcols_add(struct dimcols *d, const char *name, size_t len)
@@ -228,6 +229,7 @@ static void dimcols_cleanup(struct dimcols *d)
 {
     cli_free_list(d->names, d->count);
     strmap_cleanup(&d->known);
+    strmap_cleanup(&d->present);
 }
 
 /* ---- Rows --------------------------------------------------------------- */
@@ -248,6 +250,7 @@ static int emit_row(void *ctx, const struct obs *o, struct err *err)
     struct dim_pair pairs[MAX_DIMS];
     size_t n = 0;
     size_t k = 0;
+    size_t matched = 0;
 
     snprintf(year, sizeof(year), "%d", o->year);
     fmt_double(value, sizeof(value), o->value);
@@ -265,9 +268,15 @@ static int emit_row(void *ctx, const struct obs *o, struct err *err)
             if (strlen(r->d->names[i]) == pairs[j].dim_len &&
                 memcmp(r->d->names[i], pairs[j].dim, pairs[j].dim_len) == 0) {
                 r->dimvals[i] = xstrndup(pairs[j].value, pairs[j].value_len);
+                matched++;
             }
         }
         r->cells[k++] = r->dimvals[i];
+    }
+    if (matched != n) {
+        return err_set(err, ERR_INTERNAL,
+                       "value %s %s %d has dimensions '%s' without a column",
+                       o->economy, o->indicator, o->year, o->dims);
     }
     r->cells[k++] = obs_status_name(o->status);
     r->cells[k++] = o->source;
@@ -276,71 +285,135 @@ static int emit_row(void *ctx, const struct obs *o, struct err *err)
     return 0;
 }
 
-static int run_query(struct store *s, const struct qargs *a, FILE *fp,
-                     struct err *err)
+/* Pass 1: note which dimensions the result uses. */
+static int note_dims(void *ctx, const struct obs *o, struct err *err)
 {
-    struct dimcols d = {0};
-    struct qrow r = {0};
-    struct dim_pair *pairs = NULL;
-    const char **cols = NULL;
-    int *kinds = NULL;
-    size_t k = 0;
-    int rc;
+    struct dimcols *d = ctx;
+    struct dim_pair pairs[MAX_DIMS];
+    size_t n = 0;
 
-    strmap_init(&d.known);
-    rc = plan_dimcols(s, a, &d, err);
-    if (rc != 0) {
-        dimcols_cleanup(&d);
-        return rc;
+    if (dims_parse(o->dims, pairs, MAX_DIMS, &n, err) != 0) {
+        return err->code;
     }
-    r.d = &d;
-    r.ncells = 7 + d.count;
-    cols = xcalloc(r.ncells, sizeof(char *));
-    kinds = xcalloc(r.ncells, sizeof(int));
-    r.cells = xcalloc(r.ncells, sizeof(char *));
-    r.dimvals = xcalloc(d.count + 1, sizeof(char *));
-    cols[k++] = "economy";
-    cols[k++] = "indicator";
-    kinds[k] = OUT_NUM;
-    cols[k++] = "year";
-    kinds[k] = OUT_NUM;
-    cols[k++] = "value";
-    for (size_t i = 0; i < d.count; i++) {
-        cols[k++] = d.names[i];
+    for (size_t i = 0; i < n; i++) {
+        strmap_put(&d->present, pairs[i].dim, pairs[i].dim_len, 1);
     }
-    cols[k++] = "status";
-    cols[k++] = "source";
-    cols[k++] = "note";
-    pairs = xcalloc(a->ndims + 1, sizeof(*pairs));
+    return 0;
+}
+
+/* Keep the declared dimensions the result uses, in catalogue order, then
+ * any other it uses. */
+static void keep_present(struct dimcols *d)
+{
+    struct dimcols kept = {0};
+    size_t v;
+
+    for (size_t i = 0; i < d->count; i++) {
+        if (strmap_get(&d->present, d->names[i], strlen(d->names[i]), &v)) {
+            dimcols_add(&kept, d->names[i], strlen(d->names[i]));
+        }
+    }
+    for (size_t i = 0; i < d->present.cap; i++) {
+        const struct strmap_slot *sl = &d->present.slots[i];
+        if (sl->key) {
+            dimcols_add(&kept, sl->key, sl->len);
+        }
+    }
+    cli_free_list(d->names, d->count);
+    d->names = kept.names;
+    d->count = kept.count;
+}
+
+/* The filters of the command line as a store query. pairs is owned by
+ * the caller (a->ndims + 1 slots). */
+static void build_query(const struct qargs *a, struct dim_pair *pairs,
+                        struct store_obs_query *q)
+{
     for (size_t i = 0; i < a->ndims; i++) {
         pairs[i].dim = a->dim_names[i];
         pairs[i].dim_len = strlen(a->dim_names[i]);
         pairs[i].value = a->dim_values[i];
         pairs[i].value_len = strlen(a->dim_values[i]);
     }
-    struct store_obs_query q = {
-        .indicators = (const char *const *)a->inds,
-        .indicator_count = a->nind,
-        .economies = (const char *const *)a->ecos,
-        .economy_count = a->neco,
-        .group = a->group,
-        .year_from = a->year_from,
-        .year_to = a->year_to,
-        .dims = pairs,
-        .dim_count = a->ndims,
-        .totals_only = a->totals,
-        .as_of = a->as_of,
-    };
-    out_begin(&r.out, a->fmt, fp, cols, kinds, r.ncells);
-    rc = store_obs_query(s, &q, emit_row, &r, err);
+    memset(q, 0, sizeof(*q));
+    q->indicators = (const char *const *)a->inds;
+    q->indicator_count = a->nind;
+    q->economies = (const char *const *)a->ecos;
+    q->economy_count = a->neco;
+    q->group = a->group;
+    q->year_from = a->year_from;
+    q->year_to = a->year_to;
+    q->dims = pairs;
+    q->dim_count = a->ndims;
+    q->totals_only = a->totals;
+    q->as_of = a->as_of;
+}
+
+static void write_rows(struct store *s, const struct store_obs_query *q,
+                       struct dimcols *d, enum out_format fmt, FILE *fp,
+                       int *rc, struct err *err)
+{
+    struct qrow r = {0};
+    const char **cols;
+    int *kinds;
+    size_t k = 0;
+
+    r.d = d;
+    r.ncells = 7 + d->count;
+    cols = xcalloc(r.ncells, sizeof(char *));
+    kinds = xcalloc(r.ncells, sizeof(int));
+    r.cells = xcalloc(r.ncells, sizeof(char *));
+    r.dimvals = xcalloc(d->count + 1, sizeof(char *));
+    cols[k++] = "economy";
+    cols[k++] = "indicator";
+    kinds[k] = OUT_NUM;
+    cols[k++] = "year";
+    kinds[k] = OUT_NUM;
+    cols[k++] = "value";
+    for (size_t i = 0; i < d->count; i++) {
+        cols[k++] = d->names[i];
+    }
+    cols[k++] = "status";
+    cols[k++] = "source";
+    cols[k++] = "note";
+    out_begin(&r.out, fmt, fp, cols, kinds, r.ncells);
+    *rc = store_obs_query(s, q, emit_row, &r, err);
     out_end(&r.out);
-    for (size_t i = 0; i < d.count; i++) {
+    for (size_t i = 0; i < d->count; i++) {
         xfree(r.dimvals[i]);
     }
     xfree(r.dimvals);
     xfree(r.cells);
     xfree(cols);
     xfree(kinds);
+}
+
+/* Two passes over one snapshot (batches up to the newest one now): the
+ * first finds the dimension columns, the second writes. */
+static int run_query(struct store *s, const struct qargs *a, FILE *fp,
+                     struct err *err)
+{
+    struct dimcols d = {0};
+    struct dim_pair *pairs = xcalloc(a->ndims + 1, sizeof(*pairs));
+    struct store_obs_query q;
+    int64_t last = 0, when = 0;
+    int rc;
+
+    strmap_init(&d.known);
+    strmap_init(&d.present);
+    build_query(a, pairs, &q);
+    rc = plan_dimcols(s, a, &d, err);
+    if (rc == 0) {
+        rc = store_last_revision(s, &last, &when, err);
+    }
+    if (rc == 0) {
+        q.as_of_batch = last > 0 ? last : 1;
+        rc = store_obs_query(s, &q, note_dims, &d, err);
+    }
+    if (rc == 0) {
+        keep_present(&d);
+        write_rows(s, &q, &d, a->fmt, fp, &rc, err);
+    }
     xfree(pairs);
     dimcols_cleanup(&d);
     return rc;

@@ -7,6 +7,7 @@
 #include "../core/buf.h"
 #include "../core/mem.h"
 #include "../core/strparse.h"
+#include "../store/store.h"
 #include "../survey/indicators.h"
 #include "../survey/survey.h"
 #include "cli.h"
@@ -22,7 +23,8 @@ static const char survey_usage[] =
     "           [--level 0.95] [--format csv|json] [--threads N]\n"
     "       ictdev survey indicators DATA --map MAP.json --economy ISO3 "
     "--year YYYY\n"
-    "           [--level 0.95] [--format csv|json] [--lonely-psu ...]\n"
+    "           [--level 0.95] [--format csv|json] [--lonely-psu ...] "
+    "[--load]\n"
     "\n"
     "DATA is CSV with a header (empty field = missing), SPSS .sav, Stata .dta "
     "or\n"
@@ -30,7 +32,8 @@ static const char survey_usage[] =
     "weights=~W,\n"
     "nest=TRUE) of R's survey package: with-replacement first stage, Taylor\n"
     "linearisation. No --psu: each row is a PSU; no --strata: one stratum.\n"
-    "--where EXPR is a domain (as R subset): e.g. \"age >= 15 && sex == 2\".\n"
+    "--where EXPR is a domain (as R subset): e.g. \"age >= 15 && sex == 2\"\n"
+    "or \"region == \\\"North\\\"\" (see src/expr/expr.h for the language).\n"
     "Rows missing an analysis variable are left out (na.rm=TRUE); rows "
     "missing\n"
     "a --by value belong to no group. Output columns: statistic,variable,"
@@ -38,7 +41,8 @@ static const char survey_usage[] =
     "estimate,se,ci_low,ci_high,n (interval: estimate +- qnorm(1-(1-level)/2)"
     "*se).\n"
     "indicators: the ITU household indicators with breakdowns, from a column\n"
-    "map (see tests/data/survey-map.json and README.md).\n";
+    "map (see tests/data/survey-map.json and README.md); --load also stores\n"
+    "them as observations in the store (--db), in one batch.\n";
 
 static void print_usage(FILE *out)
 {
@@ -316,6 +320,7 @@ static int cmd_indicators(int argc, char **argv, struct cli_ctx *ctx)
 {
     struct est_opts o = {0};
     struct survey_ind_opts io = {0};
+    struct survey_ind_load load = {0};
     struct err err = {0};
     struct buf out;
     bool json;
@@ -341,12 +346,14 @@ static int cmd_indicators(int argc, char **argv, struct cli_ctx *ctx)
                              "KEN",
                              o.economy);
     }
-    if (rc == 0 && o.load) {
-        rc = cli_usage_error("survey", "--load: the store is not available "
-                                       "in this build yet");
-    }
     if (rc != 0) {
         return rc;
+    }
+    if (o.load) {
+        io.store = store_open(ctx->db, 0, &err);
+        if (io.store == NULL) {
+            return cli_fail(&err);
+        }
     }
     io.data = o.data;
     io.map = o.map;
@@ -356,10 +363,19 @@ static int cmd_indicators(int argc, char **argv, struct cli_ctx *ctx)
     io.lonely = o.lonely != NULL ? o.spec.lonely : -1;
     io.threads = threads;
     buf_init(&out);
-    rc = survey_indicators(&io, json, &out, &err);
+    rc = survey_indicators(&io, json, &out, &load, &err);
     if (rc == 0) {
         fwrite(out.data, 1, out.len, stdout);
     }
+    if (rc == 0 && o.load) {
+        fprintf(stderr,
+                "ictdev: stored %zu values in %s (batch %lld, %lld "
+                "changed); %zu skipped (breakdown not declared for the "
+                "indicator)\n",
+                load.put, ctx->db, (long long)load.batch,
+                (long long)load.changed, load.skipped);
+    }
+    store_close(io.store);
     buf_cleanup(&out);
     return rc == 0 ? EXIT_OK : cli_fail(&err);
 }

@@ -29,6 +29,7 @@ static const struct cli_command commands[] = {
     {"groups", "list groups, or the members of one", cmd_groups},
     {"history", "every revision of one value", cmd_history},
     {"summary", "what is in the store", cmd_summary},
+    {"serve", "serve the HTTP API and web portal", cmd_serve},
     {"compute", "derived indicators and group aggregates", cmd_compute},
     {"aggregate", "one indicator aggregated over one group", cmd_aggregate},
     {"idi", "ICT Development Index (2023 methodology)", cmd_idi},

@@ -51,9 +51,10 @@ void err_clear(struct err *err)
 const char *err_code_name(int code)
 {
     static const char *const names[] = {
-        "ok",      "invalid", "parse error",    "not found",
-        "conflict", "limit",  "i/o error",      "storage error",
-        "internal error", "unauthorized", "forbidden",
+        "ok",           "invalid",       "parse error",
+        "not found",    "conflict",      "limit",
+        "i/o error",    "storage error", "internal error",
+        "unauthorized", "forbidden",
     };
     if (code < 0 || (size_t)code >= ARRAY_COUNT(names)) {
         return "error";

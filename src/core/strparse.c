@@ -145,8 +145,7 @@ bad:
                    (int)(len > 40 ? 40 : len), s);
 }
 
-int parse_year_range(const char *s, int *out_from, int *out_to,
-                     struct err *err)
+int parse_year_range(const char *s, int *out_from, int *out_to, struct err *err)
 {
     const char *colon = strchr(s, ':');
     size_t len = strlen(s);

@@ -18,20 +18,20 @@
 #define CHUNK (256 * 1024)
 
 struct csv_reader {
-    char *name;              /* owned */
-    int fd;                  /* -1 for memory input */
-    bool owns_fd;            /* close fd at csv_close */
-    bool eof;                /* no more bytes to read from the source */
-    bool failed;             /* an error was reported */
-    bool started;            /* BOM check done */
-    bool utf8_check;         /* validate fields */
-    char *buf;               /* owned; cap bytes */
-    size_t cap;              /* allocated */
-    size_t pos;              /* start of unconsumed bytes */
-    size_t end;              /* end of valid bytes, <= cap */
-    uint64_t base;           /* input offset of buf[0] */
-    uint64_t size;           /* input size if known, else 0 */
-    uint64_t line;           /* 1-based line at buf[pos] */
+    char *name;               /* owned */
+    int fd;                   /* -1 for memory input */
+    bool owns_fd;             /* close fd at csv_close */
+    bool eof;                 /* no more bytes to read from the source */
+    bool failed;              /* an error was reported */
+    bool started;             /* BOM check done */
+    bool utf8_check;          /* validate fields */
+    char *buf;                /* owned; cap bytes */
+    size_t cap;               /* allocated */
+    size_t pos;               /* start of unconsumed bytes */
+    size_t end;               /* end of valid bytes, <= cap */
+    uint64_t base;            /* input offset of buf[0] */
+    uint64_t size;            /* input size if known, else 0 */
+    uint64_t line;            /* 1-based line at buf[pos] */
     struct csv_field *fields; /* owned; field_cap slots */
     size_t field_cap;
 };
@@ -79,8 +79,7 @@ struct csv_reader *csv_open_path(const char *path, struct err *err)
     return r;
 }
 
-struct csv_reader *csv_open_mem(const char *data, size_t len,
-                                const char *name)
+struct csv_reader *csv_open_mem(const char *data, size_t len, const char *name)
 {
     struct csv_reader *r = reader_new(name);
     r->cap = len + 1;
@@ -151,9 +150,9 @@ static int refill(struct csv_reader *r, struct err *err)
     }
     if (r->end == r->cap) {
         if (r->cap >= (size_t)MAX_CSV_RECORD * 2) {
-            return err_set(err, ERR_LIMIT, "%s:%llu:1: record longer than %d bytes",
-                           r->name, (unsigned long long)r->line,
-                           MAX_CSV_RECORD);
+            return err_set(err, ERR_LIMIT,
+                           "%s:%llu:1: record longer than %d bytes", r->name,
+                           (unsigned long long)r->line, MAX_CSV_RECORD);
         }
         r->cap *= 2;
         r->buf = xrealloc(r->buf, r->cap);
@@ -357,7 +356,8 @@ static int check_utf8(struct csv_reader *r, size_t count, struct err *err)
 
 static void strip_bom(struct csv_reader *r)
 {
-    if (r->end - r->pos >= 3 && memcmp(r->buf + r->pos, "\xEF\xBB\xBF", 3) == 0) {
+    if (r->end - r->pos >= 3 &&
+        memcmp(r->buf + r->pos, "\xEF\xBB\xBF", 3) == 0) {
         r->pos += 3;
     }
     r->started = true;

@@ -35,8 +35,7 @@ struct csv_reader *csv_open_path(const char *path, struct err *err);
 
 /* Read from a copy of len bytes at data; name is used in messages. Returns
  * owned reader; cannot fail. */
-struct csv_reader *csv_open_mem(const char *data, size_t len,
-                                const char *name);
+struct csv_reader *csv_open_mem(const char *data, size_t len, const char *name);
 
 /* Check each field is valid UTF-8 (default true). */
 void csv_set_utf8_check(struct csv_reader *r, bool on);

@@ -271,12 +271,13 @@ static bool name_is(const struct csv_field *fl, const char *name)
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        char a = (char)(p[i] | 0x20);
-        char b = (char)(name[i] | 0x20);
-        if (a == ' ') {
+        char a = p[i];
+        if (a >= 'A' && a <= 'Z') {
+            a = (char)(a - 'A' + 'a');
+        } else if (a == ' ') {
             a = '_';
         }
-        if (a != b) {
+        if (a != name[i]) {
             return false;
         }
     }

@@ -189,7 +189,13 @@ int store_batch_begin(struct store *s, const struct store_batch_info *info,
  * Appends a revision only if the content differs from the current value
  * (*out_changed says whether it did; out_changed may be NULL).
  * ERR_CONFLICT: this batch already put a value for the same key (a
- * duplicate key inside one file). o->batch* fields are ignored. */
+ * duplicate key inside one file). o->batch* fields are ignored.
+ * Limits: in a batch into a store without observations, rows are queued
+ * and written 64 at a time; duplicates are found with a set of the keys
+ * of the current series (economy, indicator), and rows of a series begun
+ * earlier in the batch are looked up. Other batches look up the current
+ * value of each key. Either way errors arrive from the put that caused
+ * them. */
 int store_obs_put(struct store *s, const struct obs *o, bool *out_changed,
                   struct err *err) WARN_UNUSED_RESULT;
 
@@ -227,6 +233,8 @@ struct store_obs_query {
     int64_t as_of_batch; /* only batches <= this id; 0 = no limit */
 };
 
+/* A row callback; to stop early without an error, return a code of your
+ * own choosing (e.g. ERR_LIMIT with err filled) and treat it as success. */
 typedef int (*store_obs_fn)(void *ctx, const struct obs *o, struct err *err);
 
 /* Stream the current (or as-of) value of every series matching q to fn, in

@@ -4,10 +4,15 @@
  * that group aggregates are observations like any other. obs is one
  * append-only WITHOUT ROWID table keyed by (indicator_id, area_id, year,
  * dims, batch_id): the revisions of one value are adjacent, the current one
- * is the last, and an as-of query is a bound on batch_id. Codes are interned
+ * is the last, and an as-of query is a bound on batch_id. Economy first,
+ * because published files (WDI, ITU) come sorted by economy, then
+ * indicator, then year: a load then appends at few places in the B-tree,
+ * which halves its cost; queries seek each (economy, indicator) pair, so
+ * the order does not slow them. Codes are interned
  * in memory (strmap) so a load binds integers only. Every statement is
  * prepared once with placeholders; no outside text enters SQL. */
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +68,7 @@ static const char *const migrations[] = {
     " year INTEGER NOT NULL, dims TEXT NOT NULL, batch_id INTEGER NOT NULL,"
     " value REAL NOT NULL, status INTEGER NOT NULL, source_id INTEGER,"
     " note TEXT,"
-    " PRIMARY KEY(indicator_id, area_id, year, dims, batch_id))"
+    " PRIMARY KEY(area_id, indicator_id, year, dims, batch_id))"
     " WITHOUT ROWID;",
     /* 2: the results framework (store/plan_store.c): every version of the
      * plan document, append-only; the newest is the current plan. */
@@ -91,6 +96,7 @@ enum stmt_id {
     ST_OBS_HISTORY,
     ST_BATCH_ASOF,
     ST_MEM_OF_GROUP,
+    ST_DATA_VERSION,
     ST_COUNT
 };
 
@@ -153,8 +159,30 @@ static const char *const stmt_sql[ST_COUNT] = {
         " WHERE o.indicator_id=?1 AND o.area_id=?2 AND o.year=?3"
         " AND o.dims=?4 ORDER BY o.batch_id",
     [ST_BATCH_ASOF] = "SELECT max(id) FROM batches WHERE time <= ?1",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_MEM_OF_GROUP] = "SELECT economy_id, from_year, to_year FROM"
                         " memberships WHERE group_id = ?1",
+};
+
+/* Rows per multi-row INSERT of a fresh batch: one statement execution
+ * per row costs as much as the row itself; 64 rows x 9 parameters stays
+ * far below SQLite's parameter limit. */
+#define FLUSH_ROWS 64
+
+/* A row waiting to be inserted (fresh batches). */
+struct pend_row {
+    int64_t ind, area, src;
+    int year, status;
+    double value;
+    size_t dims_off; /* into pend_text */
+    size_t note_off; /* into pend_text; SIZE_MAX = no note */
+};
+
+/* A set of non-zero 64-bit keys (open addressing, linear probing). */
+struct u64set {
+    uint64_t *slots; /* owned; cap entries, 0 = empty */
+    size_t cap;      /* power of two, or 0 */
+    size_t count;    /* <= cap * 3/4 */
 };
 
 /* A code known to the store, in the in-memory cache. */
@@ -170,8 +198,10 @@ struct sq {
     bool readonly;
     int tx;                     /* 0 none, 1 plain transaction, 2 batch */
     sqlite3_stmt *st[ST_COUNT]; /* prepared on first use */
-    /* Code caches, loaded on demand and dropped after reference writes. */
+    /* Code caches, loaded on demand and dropped after reference writes,
+     * here or (data_version) by another connection. */
     bool cache_ok;
+    int64_t data_version;
     struct strmap ind_ids;  /* code → index into inds */
     struct strmap area_ids; /* code → index into areas */
     struct sq_code *inds;   /* sorted by code */
@@ -183,6 +213,22 @@ struct sq {
     int64_t batch_id;
     int64_t batch_changed;
     bool batch_fresh; /* obs was empty at batch start: no lookups needed */
+    /* Fresh batches: rows wait in pend and go in by FLUSH_ROWS per
+     * statement. Duplicates: a key can only repeat within one series
+     * (economy, indicator). `cur` holds the (year, dims) keys of the
+     * current run of one series; `series` every series begun. A series
+     * seen before (a file not grouped by series) is checked against the
+     * table, after writing the queue. */
+    struct pend_row *pend; /* owned, FLUSH_ROWS slots */
+    size_t pend_count;
+    struct buf pend_text;     /* dims and notes of pend, NUL-separated */
+    struct u64set series;     /* (area + 1) << 32 | indicator index */
+    struct u64set cur;        /* (year - YEAR_MIN + 1) << 32 | dims id */
+    size_t cur_area, cur_ind; /* the current series */
+    bool has_cur;
+    bool cur_revisit;       /* the current series was begun before */
+    struct strmap dims_ids; /* dims key → small id, for cur */
+    sqlite3_stmt *multi;    /* FLUSH_ROWS-row INSERT, prepared on first use */
 };
 
 static struct sq *sq_of(struct store *s)
@@ -225,6 +271,17 @@ static sqlite3_stmt *stmt(struct sq *q, enum stmt_id id, struct err *err)
     return q->st[id];
 }
 
+/* Like stmt, without clearing bindings: for the load's hot path, where
+ * every parameter is bound on each use. */
+static sqlite3_stmt *stmt_hot(struct sq *q, enum stmt_id id, struct err *err)
+{
+    if (!q->st[id]) {
+        return stmt(q, id, err);
+    }
+    sqlite3_reset(q->st[id]);
+    return q->st[id];
+}
+
 /* Bind text, NULL for NULL or "". */
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -253,6 +310,68 @@ static int step_done(struct sq *q, sqlite3_stmt *st, struct err *err,
         return db_fail(q, err, what);
     }
     return 0;
+}
+
+static void u64set_free(struct u64set *set)
+{
+    xfree(set->slots);
+    memset(set, 0, sizeof(*set));
+}
+
+/* Empty the set; a large one is freed so that emptying stays cheap. */
+static void u64set_clear(struct u64set *set)
+{
+    if (set->cap > 1024) {
+        u64set_free(set);
+    } else if (set->count > 0) {
+        memset(set->slots, 0, set->cap * sizeof(uint64_t));
+        set->count = 0;
+    }
+}
+
+/* Add key (!= 0); false if it was there. */
+static bool u64set_add(struct u64set *set, uint64_t key)
+{
+    size_t mask;
+    size_t i;
+
+    if (set->count + 1 > set->cap / 4 * 3) {
+        struct u64set bigger = {0};
+        bigger.cap = set->cap ? set->cap * 2 : 256;
+        bigger.slots = xcalloc(bigger.cap, sizeof(uint64_t));
+        for (size_t k = 0; k < set->cap; k++) {
+            if (set->slots[k]) {
+                u64set_add(&bigger, set->slots[k]);
+            }
+        }
+        xfree(set->slots);
+        *set = bigger;
+    }
+    mask = set->cap - 1;
+    i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 24) & mask;
+    while (set->slots[i] != 0) {
+        if (set->slots[i] == key) {
+            return false;
+        }
+        i = (i + 1) & mask;
+    }
+    set->slots[i] = key;
+    set->count++;
+    return true;
+}
+
+/* Forget a fresh batch's queue and key sets. */
+static void fresh_reset(struct sq *q)
+{
+    xfree(q->pend);
+    q->pend = NULL;
+    q->pend_count = 0;
+    buf_cleanup(&q->pend_text);
+    u64set_free(&q->series);
+    u64set_free(&q->cur);
+    q->has_cur = false;
+    q->cur_revisit = false;
+    strmap_cleanup(&q->dims_ids);
 }
 
 /* ---- Caches ---------------------------------------------------------- */
@@ -305,12 +424,40 @@ static int cache_fill(struct sq *q, const char *sql, struct sq_code **out,
     return 0;
 }
 
+/* PRAGMA data_version: changes when another connection commits. */
+static int data_version(struct sq *q, int64_t *out, struct err *err)
+{
+    sqlite3_stmt *st = stmt(q, ST_DATA_VERSION, err);
+    int rc;
+
+    if (!st) {
+        return err->code;
+    }
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        return db_fail(q, err, "reading data_version");
+    }
+    return 0;
+}
+
 static int cache_load(struct sq *q, struct err *err)
 {
-    if (q->cache_ok) {
+    int64_t version = 0;
+
+    /* Inside our own transaction nobody else can have committed. */
+    if (q->cache_ok && q->tx != 0) {
+        return 0;
+    }
+    if (data_version(q, &version, err) != 0) {
+        return err->code;
+    }
+    if (q->cache_ok && version == q->data_version) {
         return 0;
     }
     cache_drop(q);
+    q->data_version = version;
     if (cache_fill(q, "SELECT id, code, 0 FROM indicators ORDER BY code",
                    &q->inds, &q->ind_count, &q->ind_ids, err) != 0 ||
         cache_fill(q,
@@ -436,6 +583,8 @@ static void sq_close(struct store *s)
     for (size_t i = 0; i < ST_COUNT; i++) {
         sqlite3_finalize(q->st[i]);
     }
+    sqlite3_finalize(q->multi);
+    fresh_reset(q);
     cache_drop(q);
     strmap_cleanup(&q->source_ids);
     sqlite3_close(q->db);
@@ -443,13 +592,23 @@ static void sq_close(struct store *s)
     xfree(q);
 }
 
+/* Process-wide settings, before SQLite initialises: no memory statistics
+ * (they take a global mutex on every allocation). */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_sqlite_open(const char *path, unsigned flags,
                                 struct err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
     struct sq *q;
     struct stat st;
     int oflags = SQLITE_OPEN_NOMUTEX;
 
+    pthread_once(&once, sqlite_setup);
     if (stat(path, &st) != 0 && !(flags & STORE_OPEN_CREATE)) {
         err_set(err, ERR_NOT_FOUND, "no store at %s; run 'ictdev init'", path);
         return NULL;
@@ -474,7 +633,7 @@ struct store *store_sqlite_open(const char *path, unsigned flags,
          exec_sql(q, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
                   err) != 0) ||
         exec_sql(q,
-                 "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                 "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;"
                  " PRAGMA foreign_keys=OFF",
                  err) != 0 ||
         check_schema(q, err) != 0) {
@@ -527,6 +686,7 @@ static void sq_rollback(struct store *s)
     q->tx = 0;
     q->cache_ok = false;
     strmap_cleanup(&q->source_ids);
+    fresh_reset(q);
 }
 
 static int need_tx(struct sq *q, struct err *err)
@@ -1213,6 +1373,159 @@ static int check_obs(const struct obs *o, struct err *err)
     return 0;
 }
 
+/* ---- Fresh batches: duplicate set and multi-row inserts ------------------ */
+
+static void bind_pend(sqlite3_stmt *st, int base, const struct sq *q,
+                      const struct pend_row *r)
+{
+    const char *text = q->pend_text.data;
+
+    sqlite3_bind_int64(st, base + 1, r->ind);
+    sqlite3_bind_int64(st, base + 2, r->area);
+    sqlite3_bind_int(st, base + 3, r->year);
+    sqlite3_bind_text(st, base + 4, text + r->dims_off, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, base + 5, q->batch_id);
+    sqlite3_bind_double(st, base + 6, r->value);
+    sqlite3_bind_int(st, base + 7, r->status);
+    if (r->src) {
+        sqlite3_bind_int64(st, base + 8, r->src);
+    } else {
+        sqlite3_bind_null(st, base + 8);
+    }
+    if (r->note_off != SIZE_MAX) {
+        sqlite3_bind_text(st, base + 9, text + r->note_off, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, base + 9);
+    }
+}
+
+static int prepare_multi(struct sq *q, struct err *err)
+{
+    struct buf sql;
+    int rc;
+
+    buf_init(&sql);
+    buf_puts(&sql, "INSERT INTO obs(indicator_id, area_id, year, dims,"
+                   " batch_id, value, status, source_id, note) VALUES ");
+    for (int i = 0; i < FLUSH_ROWS; i++) {
+        buf_puts(&sql, i ? ",(?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?)");
+    }
+    rc = sqlite3_prepare_v3(q->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT,
+                            &q->multi, NULL);
+    buf_cleanup(&sql);
+    if (rc != SQLITE_OK) {
+        return db_fail(q, err, "prepare");
+    }
+    return 0;
+}
+
+/* Insert the pending rows: full chunks through the multi-row statement,
+ * a partial one row by row. */
+static int pend_flush(struct sq *q, struct err *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (q->pend_count == FLUSH_ROWS) {
+        if (!q->multi && prepare_multi(q, err) != 0) {
+            return err->code;
+        }
+        sqlite3_reset(q->multi);
+        for (size_t i = 0; i < q->pend_count; i++) {
+            bind_pend(q->multi, (int)i * 9, q, &q->pend[i]);
+        }
+        rc = sqlite3_step(q->multi);
+        sqlite3_reset(q->multi);
+        if (rc != SQLITE_DONE) {
+            return db_fail(q, err, "writing observations");
+        }
+    } else {
+        for (size_t i = 0; i < q->pend_count; i++) {
+            st = stmt_hot(q, ST_OBS_PUT, err);
+            if (!st) {
+                return err->code;
+            }
+            bind_pend(st, 0, q, &q->pend[i]);
+            rc = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (rc != SQLITE_DONE) {
+                return db_fail(q, err, "writing an observation");
+            }
+        }
+    }
+    q->pend_count = 0;
+    buf_reset(&q->pend_text);
+    return 0;
+}
+
+/* Queue one new row of a fresh batch. */
+static int put_fresh(struct sq *q, const struct obs *o, size_t ind, size_t area,
+                     int64_t src, struct err *err)
+{
+    struct pend_row *r;
+
+    if (!q->pend) {
+        q->pend = xcalloc(FLUSH_ROWS, sizeof(*q->pend));
+    }
+    r = &q->pend[q->pend_count++];
+    r->ind = q->inds[ind].id;
+    r->area = q->areas[area].id;
+    r->src = src;
+    r->year = o->year;
+    r->status = (int)o->status;
+    r->value = o->value;
+    r->dims_off = q->pend_text.len;
+    buf_puts(&q->pend_text, o->dims ? o->dims : "");
+    buf_putc(&q->pend_text, '\0');
+    r->note_off = SIZE_MAX;
+    if (o->note && o->note[0]) {
+        r->note_off = q->pend_text.len;
+        buf_puts(&q->pend_text, o->note);
+        buf_putc(&q->pend_text, '\0');
+    }
+    if (q->pend_count == FLUSH_ROWS) {
+        return pend_flush(q, err);
+    }
+    return 0;
+}
+
+/* Duplicate check of a fresh batch (see struct sq). ERR_CONFLICT for a key
+ * this batch already has. */
+static int fresh_check(struct sq *q, const struct obs *o, size_t ind,
+                       size_t area, struct err *err)
+{
+    const char *dims = o->dims ? o->dims : "";
+    size_t len = strlen(dims);
+    size_t id = 0;
+    bool same;
+
+    if (!q->has_cur || area != q->cur_area || ind != q->cur_ind) {
+        q->has_cur = true;
+        q->cur_area = area;
+        q->cur_ind = ind;
+        u64set_clear(&q->cur);
+        q->cur_revisit =
+            !u64set_add(&q->series, ((uint64_t)(area + 1) << 32) | ind);
+        /* Earlier rows of a revisited series must be in the table. */
+        if (q->cur_revisit && pend_flush(q, err) != 0) {
+            return err->code;
+        }
+    }
+    if (len > 0 && !strmap_get(&q->dims_ids, dims, len, &id)) {
+        id = q->dims_ids.count + 1;
+        strmap_put(&q->dims_ids, dims, len, id);
+    }
+    if (!u64set_add(&q->cur, ((uint64_t)(o->year - YEAR_MIN + 1) << 32) | id)) {
+        return duplicate(o, err);
+    }
+    if (q->cur_revisit) {
+        /* Any row in the table is this batch's: the table was empty. */
+        return compare_current(q, o, q->inds[ind].id, q->areas[area].id, 0,
+                               &same, err);
+    }
+    return 0;
+}
+
 static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
                       struct err *err)
 {
@@ -1235,6 +1548,17 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
         source_id(q, o->source, &src, err) != 0) {
         return err->code;
     }
+    if (q->batch_fresh) {
+        if (fresh_check(q, o, ind, area, err) != 0 ||
+            put_fresh(q, o, ind, area, src, err) != 0) {
+            return err->code;
+        }
+        q->batch_changed++;
+        if (out_changed) {
+            *out_changed = true;
+        }
+        return 0;
+    }
     if (!q->batch_fresh &&
         compare_current(q, o, q->inds[ind].id, q->areas[area].id, src, &same,
                         err) != 0) {
@@ -1243,7 +1567,7 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     if (same) {
         return 0;
     }
-    st = stmt(q, ST_OBS_PUT, err);
+    st = stmt_hot(q, ST_OBS_PUT, err);
     if (!st) {
         return err->code;
     }
@@ -1256,6 +1580,8 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     sqlite3_bind_int(st, 7, (int)o->status);
     if (src) {
         sqlite3_bind_int64(st, 8, src);
+    } else {
+        sqlite3_bind_null(st, 8);
     }
     bind_text(st, 9, o->note);
     rc = sqlite3_step(st);
@@ -1286,6 +1612,11 @@ static int sq_batch_commit(struct store *s, int64_t *out_batch,
     if (q->tx != 2) {
         return err_set(err, ERR_CONFLICT, "no batch is open");
     }
+    if (q->pend_count > 0 && pend_flush(q, err) != 0) {
+        sq_rollback(s);
+        return err->code;
+    }
+    fresh_reset(q);
     if (q->batch_changed == 0) {
         /* Nothing appended: keep no batch (new sources go too). */
         sq_rollback(s);

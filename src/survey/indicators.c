@@ -14,6 +14,8 @@
 #include "../core/limits.h"
 #include "../core/mem.h"
 #include "../core/strparse.h"
+#include "../io/sha256.h"
+#include "../model/dims.h"
 #include "survey.h"
 
 #define MAX_MAP_ITEMS 64 /* indicators, or codes of one breakdown */
@@ -214,8 +216,8 @@ static void add_want(struct survey_want *w, size_t *n, const char *name,
     (*n)++;
 }
 
-static int load(const struct survey_ind_opts *o, const struct map *m,
-                struct survey_data *d, struct err *err)
+static int load_data(const struct survey_ind_opts *o, const struct map *m,
+                     struct survey_data *d, struct err *err)
 {
     struct survey_want w[MAX_MAP_ITEMS + 16];
     size_t n = 0;
@@ -317,7 +319,7 @@ static void derive_all(struct survey_data *d, const struct map *m)
 
 /* ---- estimates ---- */
 
-struct group {
+struct bgroup {
     const char *breakdown;
     char name[80];
     char where[160];
@@ -325,7 +327,7 @@ struct group {
 
 /* The breakdown groups available for an indicator. Returns the count. */
 static size_t groups_for(const struct map *m, const struct survey_data *d,
-                         bool household, struct group *g)
+                         bool household, struct bgroup *g)
 {
     static const struct {
         const char *name;
@@ -369,9 +371,12 @@ struct out_ctx {
     bool json;
     struct buf *out;
     size_t rows;
+    struct dimset dims;           /* allowed dimension values (--load) */
+    struct survey_ind_load *load; /* counts (--load) */
+    struct indicator *ind;        /* owned copy of the current indicator */
 };
 
-static void put_row(struct out_ctx *c, const char *ind, const struct group *g,
+static void put_row(struct out_ctx *c, const char *ind, const struct bgroup *g,
                     const struct survey_row *r)
 {
     double vals[4] = {r->estimate, r->se, r->ci_low, r->ci_high};
@@ -405,13 +410,85 @@ static void put_row(struct out_ctx *c, const char *ind, const struct group *g,
     c->rows++;
 }
 
+static int copy_indicator(void *ctx, const struct indicator *ind,
+                          struct err *err)
+{
+    struct out_ctx *c = ctx;
+
+    (void)err;
+    indicator_free(c->ind);
+    c->ind = indicator_dup(ind);
+    return 0;
+}
+
+static int add_dimension(void *ctx, const struct dimension_value *d,
+                         struct err *err)
+{
+    struct out_ctx *c = ctx;
+
+    (void)err;
+    dimset_add(&c->dims, d->dimension, d->value);
+    return 0;
+}
+
+/* Store one estimate: the breakdown group becomes a dimension pair, which
+ * the catalogue must declare for the indicator (else the value is only
+ * counted as skipped). */
+static int store_row(struct out_ctx *c, const struct bgroup *g,
+                     const struct survey_row *r, struct err *err)
+{
+    struct dim_pair pair = {g->breakdown, strlen(g->breakdown), g->name,
+                            strlen(g->name)};
+    bool has_dim = strcmp(g->breakdown, "total") != 0;
+    struct buf key;
+    struct buf note;
+    struct obs o = {0};
+    struct err tmp;
+    int rc = 0;
+
+    if (!isfinite(r->estimate) ||
+        (has_dim && dims_check(c->ind, &c->dims, &pair, 1, &tmp) != 0)) {
+        c->load->skipped++;
+        return 0;
+    }
+    buf_init(&key);
+    buf_init(&note);
+    if (has_dim) {
+        rc = dims_canon(&pair, 1, &key, err);
+    }
+    buf_printf(&note, "survey estimate: se=");
+    buf_put_double(&note, r->se);
+    buf_printf(&note, "; ci%g=", c->o->level * 100);
+    buf_put_double(&note, r->ci_low);
+    buf_puts(&note, "..");
+    buf_put_double(&note, r->ci_high);
+    buf_printf(&note, "; n=%llu", (unsigned long long)r->n);
+    o.indicator = c->ind->code;
+    o.economy = c->o->economy;
+    o.year = c->o->year;
+    o.dims = buf_cstr(&key);
+    o.value = r->estimate;
+    o.status = OBS_REPORTED;
+    o.source = "survey";
+    o.note = buf_cstr(&note);
+    if (rc == 0) {
+        rc = store_obs_put(c->o->store, &o, NULL, err);
+    }
+    if (rc == 0) {
+        c->load->put++;
+    }
+    buf_cleanup(&key);
+    buf_cleanup(&note);
+    return rc;
+}
+
 static int estimate_ind(struct out_ctx *c, const struct map *m,
                         const struct survey_data *d, size_t i, int lonely,
                         struct err *err)
 {
     const struct map_ind *ind = &m->inds[i];
     bool hh = ind->household;
-    struct group g[3 * MAX_MAP_ITEMS + 8];
+    struct bgroup g[3 * MAX_MAP_ITEMS + 8];
     size_t ng = groups_for(m, d, hh, g);
     char var[32];
     const char *vars[1] = {var};
@@ -420,6 +497,14 @@ static int estimate_ind(struct out_ctx *c, const struct map *m,
     snprintf(var, sizeof(var), "_i%zu", i);
     if (survey_data_col(d, var) == NULL) {
         return 0; /* the file lacks this indicator */
+    }
+    if (c->o->store != NULL) {
+        int rc =
+            store_indicator_get(c->o->store, ind->code, copy_indicator, c, err);
+        if (rc != 0) {
+            return err_prefix(err, "%s: indicator '%s' of the map", c->o->map,
+                              ind->code);
+        }
     }
     for (size_t k = 0; k < ng; k++) {
         char where[200];
@@ -446,7 +531,11 @@ static int estimate_ind(struct out_ctx *c, const struct map *m,
                               g[k].name);
         }
         put_row(c, ind->code, &g[k], &res.rows[0]);
+        rc = c->o->store ? store_row(c, &g[k], &res.rows[0], err) : 0;
         survey_result_cleanup(&res);
+        if (rc != 0) {
+            return err_prefix(err, "storing %s", ind->code);
+        }
     }
     return 0;
 }
@@ -472,12 +561,38 @@ static int lonely_option(const struct survey_ind_opts *o, const struct map *m,
                    o->map);
 }
 
+/* Open the batch of a --load. */
+static int load_begin(struct out_ctx *c, struct err *err)
+{
+    char sha[SHA256_HEX_LEN + 1];
+    char note[128];
+    struct store_batch_info info = {0};
+    int rc = sha256_file(c->o->data, sha, err);
+
+    if (rc == 0) {
+        rc = store_dimension_list(c->o->store, add_dimension, c, err);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    snprintf(note, sizeof(note), "survey indicators %s %d", c->o->economy,
+             c->o->year);
+    info.kind = BATCH_LOAD;
+    info.origin = "ictdev survey";
+    info.file = c->o->data;
+    info.sha256 = sha;
+    info.note = note;
+    return store_batch_begin(c->o->store, &info, err);
+}
+
 int survey_indicators(const struct survey_ind_opts *o, bool json,
-                      struct buf *out, struct err *err)
+                      struct buf *out, struct survey_ind_load *load,
+                      struct err *err)
 {
     struct map m;
     struct survey_data d = {0};
-    struct out_ctx c = {o, json, out, 0};
+    struct survey_ind_load unused;
+    struct out_ctx c;
     int lonely = SURVEY_LONELY_FAIL;
     int rc = map_load(o, &m, err);
 
@@ -485,7 +600,17 @@ int survey_indicators(const struct survey_ind_opts *o, bool json,
         rc = lonely_option(o, &m, &lonely, err);
     }
     if (rc == 0) {
-        rc = load(o, &m, &d, err);
+        rc = load_data(o, &m, &d, err);
+    }
+    memset(&c, 0, sizeof(c));
+    c.o = o;
+    c.json = json;
+    c.out = out;
+    c.load = load ? load : &unused;
+    memset(c.load, 0, sizeof(*c.load));
+    dimset_init(&c.dims);
+    if (rc == 0 && o->store != NULL) {
+        rc = load_begin(&c, err);
     }
     if (rc == 0) {
         derive_all(&d, &m);
@@ -500,6 +625,14 @@ int survey_indicators(const struct survey_ind_opts *o, bool json,
     if (rc == 0 && json) {
         buf_puts(out, c.rows ? "]\n" : "[]\n");
     }
+    if (o->store != NULL && rc == 0) {
+        rc =
+            store_batch_commit(o->store, &c.load->batch, &c.load->changed, err);
+    } else if (o->store != NULL) {
+        store_batch_rollback(o->store);
+    }
+    dimset_cleanup(&c.dims);
+    indicator_free(c.ind);
     survey_data_cleanup(&d);
     json_decref(m.root);
     return rc;

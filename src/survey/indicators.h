@@ -11,6 +11,7 @@
 #include "../core/buf.h"
 #include "../core/compiler.h"
 #include "../core/err.h"
+#include "../store/store.h"
 
 struct survey_ind_opts {
     const char *data;    /* borrowed: the survey file */
@@ -20,15 +21,30 @@ struct survey_ind_opts {
     double level;        /* confidence level in (0, 1) */
     int lonely;          /* enum survey_lonely */
     int threads;         /* 1 or 2 */
+    struct store *store; /* borrowed; non-NULL: also store the values */
+};
+
+/* What a load with opts.store stored. */
+struct survey_ind_load {
+    int64_t batch;   /* batch id, 0 if nothing changed */
+    int64_t changed; /* revisions appended */
+    size_t put;      /* values given to the store */
+    size_t skipped;  /* values for a breakdown the catalogue does not
+                        declare for the indicator */
 };
 
 /* Compute every indicator the map and the file allow and append them to
- * out as CSV (header economy,year,indicator,breakdown,group,estimate,se,
- * ci_low,ci_high,n,unit) or a JSON array. Errors: ERR_NOT_FOUND (no map or
- * data file, a mapped column not in the file), ERR_PARSE (bad JSON, with
- * line and column), ERR_INVALID (a map entry of the wrong shape, bad data
- * as survey_estimate). */
+ * out (and, with o->store, store them in one batch: status reported,
+ * source "survey", dims "" or breakdown=group, SE, CI and n in the note;
+ * *load says what was stored) as CSV (header
+ * economy,year,indicator,breakdown,group,estimate,se, ci_low,ci_high,n,unit) or
+ * a JSON array. Errors: ERR_NOT_FOUND (no map or data file, a mapped column not
+ * in the file), ERR_PARSE (bad JSON, with line and column), ERR_INVALID (a map
+ * entry of the wrong shape, bad data as survey_estimate); with a store also
+ * ERR_NOT_FOUND (an indicator code not in the catalogue, an unknown economy)
+ * and ERR_STORAGE, and nothing is stored. */
 int survey_indicators(const struct survey_ind_opts *o, bool json,
-                      struct buf *out, struct err *err) WARN_UNUSED_RESULT;
+                      struct buf *out, struct survey_ind_load *load,
+                      struct err *err) WARN_UNUSED_RESULT;
 
 #endif

@@ -23,15 +23,20 @@
 
 /* What a loaded column holds; a column may be wanted as both. */
 enum {
-    SURVEY_NUM = 1, /* doubles, NaN = missing (empty field) */
-    SURVEY_CAT = 2, /* category codes with labels; SURVEY_MISSING_CODE */
+    SURVEY_NUM = 1,  /* doubles, NaN = missing (empty field) */
+    SURVEY_CAT = 2,  /* category codes with labels; SURVEY_MISSING_CODE */
+    SURVEY_TEXT = 4, /* with SURVEY_NUM: a value that is not a number is
+                        kept as a label in cat (num is NaN there) instead
+                        of failing; for --where columns compared with
+                        "text". Dropped when another want of the same
+                        column needs strict numbers. */
 };
 
 struct survey_col {
     char *name;    /* owned */
     int kinds;     /* SURVEY_NUM | SURVEY_CAT */
     double *num;   /* owned, rows entries, when SURVEY_NUM */
-    uint32_t *cat; /* owned, rows entries, when SURVEY_CAT */
+    uint32_t *cat; /* owned, rows entries, when SURVEY_CAT or TEXT */
     char **labels; /* owned; label_count category texts, code order */
     size_t label_count;
 };

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../core/mem.h"
+#include "../core/progress.h"
 #include "../core/strparse.h"
 #include "../io/csv.h"
 #include "../io/stat_files.h"
@@ -101,7 +102,7 @@ static void acc_reserve(struct acc *a, const struct loader *ld, size_t row)
         if (ld->want[i].kinds & SURVEY_NUM) {
             c->num = xreallocarray(c->num, cap, sizeof(*c->num));
         }
-        if (ld->want[i].kinds & SURVEY_CAT) {
+        if (ld->want[i].kinds & (SURVEY_CAT | SURVEY_TEXT)) {
             c->cat = xreallocarray(c->cat, cap, sizeof(*c->cat));
         }
     }
@@ -270,13 +271,15 @@ static int acc_csv_row(struct acc *a, const struct loader *ld,
             continue; /* missing: cells start missing */
         }
         if ((ld->want[i].kinds & SURVEY_NUM) &&
-            !parse_number(f->ptr, f->len, &c->num[row])) {
+            !parse_number(f->ptr, f->len, &c->num[row]) &&
+            !(ld->want[i].kinds & SURVEY_TEXT)) {
             return not_number(ld, i, rec->line, f, err);
         }
         if (ld->want[i].nonneg && c->num[row] < 0) {
             return bad_value(ld, i, rec->line, "negative value", err);
         }
-        if (ld->want[i].kinds & SURVEY_CAT) {
+        if ((ld->want[i].kinds & SURVEY_CAT) ||
+            ((ld->want[i].kinds & SURVEY_TEXT) && isnan(c->num[row]))) {
             c->cat[row] = intern(c, f->ptr, f->len);
             if (c->cat[row] == BAD_LABEL) {
                 c->cat[row] = SURVEY_MISSING_CODE;
@@ -323,18 +326,25 @@ static int load_sequential(struct csv_reader *r, const struct loader *ld,
                            struct acc *a, struct err *err)
 {
     struct csv_record rec;
+    struct progress bar;
     int rc;
 
+    progress_start(&bar, "reading", csv_size(r));
     for (;;) {
         rc = csv_next(r, &rec, err);
         if (rc != 0 || rec.count == 0) {
-            return rc;
+            break;
         }
         rc = acc_csv_row(a, ld, &rec, err);
         if (rc != 0) {
-            return rc;
+            break;
+        }
+        if ((a->rows & 0xffff) == 0) {
+            progress_update(&bar, csv_offset(r));
         }
     }
+    progress_finish(&bar);
+    return rc;
 }
 
 /* ---- the parallel path ---- */
@@ -345,6 +355,8 @@ struct job {
     uint64_t from, to; /* byte range; from is at a line start */
     struct acc acc;
     atomic_bool *give_up; /* shared: set by whoever meets a problem */
+    struct progress *bar; /* the first job draws it (bars are not
+                             thread-safe); NULL for the other */
 };
 
 /* Parse [off, off+len) of buf (a whole number of lines). */
@@ -413,6 +425,10 @@ static void *job_run(void *arg)
             break;
         }
         off += len;
+        if (j->bar != NULL) {
+            /* Both halves advance at about the same pace. */
+            progress_update(j->bar, 2 * (off - j->from));
+        }
     }
     xfree(buf);
     return NULL;
@@ -438,7 +454,7 @@ static void acc_merge(struct acc *a, struct acc *b, const struct loader *ld)
             xfree(cb->num);
             cb->num = NULL;
         }
-        if (!(ld->want[i].kinds & SURVEY_CAT)) {
+        if (!(ld->want[i].kinds & (SURVEY_CAT | SURVEY_TEXT))) {
             continue;
         }
         ca->cat = xreallocarray(ca->cat, total + 1, sizeof(uint32_t));
@@ -486,6 +502,7 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
                           uint64_t size, struct acc *a)
 {
     atomic_bool give_up = false;
+    struct progress bar;
     struct job jobs[2];
     pthread_t tid;
     int fd = open(ld->path, O_RDONLY | O_CLOEXEC);
@@ -496,12 +513,14 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
         return false;
     }
     mid = next_line(fd, start + (size - start) / 2, size);
+    progress_start(&bar, "reading", 2 * (mid - start));
     for (int k = 0; k < 2; k++) {
         jobs[k].ld = ld;
         jobs[k].fd = fd;
         jobs[k].from = k == 0 ? start : mid;
         jobs[k].to = k == 0 ? mid : size;
         jobs[k].give_up = &give_up;
+        jobs[k].bar = k == 0 ? &bar : NULL;
         acc_init(&jobs[k].acc, ld->col_count);
     }
     if (pthread_create(&tid, NULL, job_run, &jobs[1]) != 0) {
@@ -512,6 +531,7 @@ static bool load_parallel(const struct loader *ld, uint64_t start,
         pthread_join(tid, NULL);
     }
     close(fd);
+    progress_finish(&bar);
     ok = !atomic_load(&give_up);
     if (ok) {
         acc_merge(&jobs[0].acc, &jobs[1].acc, ld);
@@ -609,7 +629,8 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
     if (kinds & SURVEY_NUM) {
         if (!v->is_text) {
             c->num[row] = v->num;
-        } else if (!parse_double_fast(text, len, &c->num[row])) {
+        } else if (!parse_double_fast(text, len, &c->num[row]) &&
+                   !(kinds & SURVEY_TEXT)) {
             return err_set(err, ERR_INVALID,
                            "%s: row %llu, column '%s': '%.40s' is not a "
                            "number",
@@ -624,7 +645,8 @@ static int stat_cell(void *ctx, uint64_t row, size_t col,
                        s->ld->want[col].name,
                        s->ld->want[col].role ? s->ld->want[col].role : "it");
     }
-    if (kinds & SURVEY_CAT) {
+    if ((kinds & SURVEY_CAT) ||
+        ((kinds & SURVEY_TEXT) && (kinds & SURVEY_NUM) && isnan(c->num[row]))) {
         c->cat[row] = intern(c, text, len);
         if (c->cat[row] == BAD_LABEL) {
             c->cat[row] = SURVEY_MISSING_CODE;
@@ -672,6 +694,11 @@ static bool is_csv(const char *path)
                        strcasecmp(path + n - 4, ".txt") == 0));
 }
 
+static bool text_allowed(const struct survey_want *w)
+{
+    return !(w->kinds & SURVEY_NUM) || (w->kinds & SURVEY_TEXT);
+}
+
 /* Merge duplicate names in want into a new owned list. */
 static struct survey_want *unique_wants(const struct survey_want *want,
                                         size_t count, size_t *out_count)
@@ -687,7 +714,13 @@ static struct survey_want *unique_wants(const struct survey_want *want,
         if (j == n) {
             u[n++] = want[i];
         } else {
+            /* Lenient numbers only if every want of the column allows
+             * them. */
+            bool text_ok = text_allowed(&u[j]) && text_allowed(&want[i]);
             u[j].kinds |= want[i].kinds;
+            if (!text_ok) {
+                u[j].kinds &= ~SURVEY_TEXT;
+            }
             u[j].required = u[j].required || want[i].required;
             u[j].nonneg = u[j].nonneg || want[i].nonneg;
             u[j].optional = u[j].optional && want[i].optional;

@@ -28,6 +28,7 @@ struct design {
     size_t *strat_first; /* owned; nstrata+1 offsets into psu_order */
     uint32_t *psu_order; /* owned; PSUs grouped by stratum */
     size_t *strat_npsu;  /* owned; PSUs in each stratum (full design) */
+    bool rows_are_psus;  /* no --psu: psu, psu_strat, psu_order unused */
 };
 
 static void design_cleanup(struct design *d)
@@ -155,11 +156,15 @@ static int design_build(const struct survey_data *data,
         }
         design_nest(d, c);
     } else {
+        /* Each row its own PSU: only the PSU count per stratum is kept;
+         * the variance works on rows directly (group_var_rows). */
         d->npsu = d->rows;
-        d->psu_strat = xcalloc(d->rows ? d->rows : 1, sizeof(uint32_t));
+        d->rows_are_psus = true;
+        d->strat_npsu = xcalloc(d->nstrata, sizeof(*d->strat_npsu));
         for (size_t i = 0; i < d->rows; i++) {
-            d->psu_strat[i] = row_stratum(d, i);
+            d->strat_npsu[row_stratum(d, i)]++;
         }
+        return 0;
     }
     design_index(d);
     return 0;
@@ -167,12 +172,54 @@ static int design_build(const struct survey_data *data,
 
 /* ---- groups: the domain and the --by combinations ---- */
 
+/* Text in a --where expression: every distinct text (in a column that is
+ * not all numbers, or as a "literal") gets a number of its own, far below
+ * any real value, so == and != compare texts exactly. */
+#define TEXT_BASE (-1e300)
+#define TEXT_STEP 1e290 /* distinct for 10^10 texts, still finite */
+
 struct where_ctx {
     const struct survey_data *data;
-    const double **cols; /* slot -> column values */
+    const double **cols;               /* slot -> values read */
+    const struct survey_col **sources; /* slot -> column */
+    double **owned;                    /* slot -> values made here */
     size_t count;
-    struct err *err;
+    struct strmap *texts; /* text -> index */
 };
+
+static double text_value(struct strmap *texts, const char *s)
+{
+    size_t k;
+
+    if (!strmap_get(texts, s, strlen(s), &k)) {
+        k = texts->count;
+        strmap_put(texts, s, strlen(s), k);
+    }
+    return TEXT_BASE - (double)k * TEXT_STEP;
+}
+
+/* The values of column c for an expression: its numbers, with each text
+ * cell replaced by its text number. Returns an owned array, or NULL when
+ * the column holds numbers only (use c->num as is). */
+static double *where_values(struct where_ctx *w, const struct survey_col *c)
+{
+    double *v = NULL;
+
+    if (!(c->kinds & SURVEY_TEXT) || c->cat == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < w->data->rows; i++) {
+        if (!isnan(c->num[i]) || c->cat[i] == SURVEY_MISSING_CODE) {
+            continue;
+        }
+        if (v == NULL) {
+            v = xmalloc(w->data->rows * sizeof(*v) + 1);
+            memcpy(v, c->num, w->data->rows * sizeof(*v));
+        }
+        v[i] = text_value(w->texts, c->labels[c->cat[i]]);
+    }
+    return v;
+}
 
 static int where_resolve(void *ctx, const struct expr_ref *ref,
                          size_t *out_slot, struct err *err)
@@ -189,25 +236,29 @@ static int where_resolve(void *ctx, const struct expr_ref *ref,
         return err_set(err, ERR_NOT_FOUND, "no column '%s'", ref->name);
     }
     for (size_t i = 0; i < w->count; i++) {
-        if (w->cols[i] == c->num) {
+        if (w->sources[i] == c) {
             *out_slot = i;
             return 0;
         }
     }
-    w->cols[w->count] = c->num;
+    w->sources[w->count] = c;
+    w->owned[w->count] = where_values(w, c);
+    w->cols[w->count] = w->owned[w->count] ? w->owned[w->count] : c->num;
     *out_slot = w->count++;
     return 0;
 }
 
+/* A "literal": a number if it reads as one (so sex == "1" works on a
+ * numeric column), else its text number. */
 static int where_string(void *ctx, const char *s, double *out, struct err *err)
 {
-    (void)ctx;
-    if (parse_double_fast(s, strlen(s), out)) {
-        return 0;
+    struct where_ctx *w = ctx;
+
+    (void)err;
+    if (!parse_double_fast(s, strlen(s), out)) {
+        *out = text_value(w->texts, s);
     }
-    return err_set(err, ERR_INVALID,
-                   "text \"%s\" cannot be compared: the columns are numbers",
-                   s);
+    return 0;
 }
 
 /* Ranks of one by column's labels: numeric order when every label is a
@@ -284,12 +335,15 @@ struct run {
     struct expr *where;
     struct expr_prog *prog;
     const double **where_cols;
+    const struct survey_col **where_src; /* owned array */
+    double **where_owned;                /* owned arrays, NULL entries */
     size_t where_count;
+    struct strmap texts; /* see text_value */
 };
 
 static int run_where(struct run *r, struct err *err)
 {
-    struct where_ctx w = {r->data, NULL, 0, err};
+    struct where_ctx w = {r->data, NULL, NULL, NULL, 0, &r->texts};
     struct expr_resolver res = {where_resolve, where_string, &w, 0};
     const struct expr_ref *refs;
     size_t n;
@@ -301,13 +355,17 @@ static int run_where(struct run *r, struct err *err)
     refs = expr_refs(r->where, &n);
     (void)refs;
     r->where_cols = xcalloc(n + 1, sizeof(*r->where_cols));
+    r->where_src = xcalloc(n + 1, sizeof(*r->where_src));
+    r->where_owned = xcalloc(n + 1, sizeof(*r->where_owned));
     w.cols = r->where_cols;
+    w.sources = r->where_src;
+    w.owned = r->where_owned;
     res.slot_count = n + 1;
     r->prog = expr_compile(r->where, &res, err);
+    r->where_count = w.count;
     if (r->prog == NULL) {
         return err_prefix(err, "--where");
     }
-    r->where_count = w.count;
     return 0;
 }
 
@@ -434,32 +492,49 @@ static double lin(const struct run *r, size_t i, size_t v, const double *est,
     }
 }
 
+/* A stratum with one PSU in the full design (PSU total z), present in the
+ * domain: R's onestrat with nPSU == 1. */
+static int lonely_var(const struct run *r, size_t h, long double z,
+                      long double *out, struct err *err)
+{
+    int lonely = r->spec->lonely;
+
+    if (lonely == SURVEY_LONELY_FAIL) {
+        return err_set(err, ERR_INVALID,
+                       "%s: stratum '%s' has only one PSU; use "
+                       "--lonely-psu remove|adjust|certainty",
+                       r->data->path,
+                       r->d.strat_labels ? r->d.strat_labels[h] : "1");
+    }
+    /* remove and certainty: no contribution; adjust: deviation from the
+     * grand mean, which is zero for the linearised values. */
+    *out = lonely == SURVEY_LONELY_ADJUST ? z * z : 0;
+    return 0;
+}
+
+/* R skips centring a stratum at its mean when only one of its PSUs has
+ * domain rows, lonely.psu is adjust and survey.adjust.domain.lonely is
+ * set. */
+static bool no_centering(const struct run *r, size_t present)
+{
+    return r->spec->lonely == SURVEY_LONELY_ADJUST && present == 1 &&
+           r->spec->adjust_domain_lonely;
+}
+
 /* Variance of one stratum from its PSU totals z (count = PSUs in the full
  * design, present = PSUs with rows in the domain), as R's onestrat. */
 static int stratum_var(const struct run *r, size_t h, const long double *z,
                        size_t count, size_t present, long double *out,
                        struct err *err)
 {
-    int lonely = r->spec->lonely;
     long double mean = 0;
     long double ss = 0;
     bool center;
 
     if (count == 1) {
-        if (lonely == SURVEY_LONELY_FAIL) {
-            return err_set(err, ERR_INVALID,
-                           "%s: stratum '%s' has only one PSU; use "
-                           "--lonely-psu remove|adjust|certainty",
-                           r->data->path,
-                           r->d.strat_labels ? r->d.strat_labels[h] : "1");
-        }
-        /* remove and certainty: no contribution; adjust: deviation from
-         * the grand mean, which is zero for the linearised values. */
-        *out = lonely == SURVEY_LONELY_ADJUST ? z[0] * z[0] : 0;
-        return 0;
+        return lonely_var(r, h, z[0], out, err);
     }
-    center = !(lonely == SURVEY_LONELY_ADJUST && present == 1 &&
-               r->spec->adjust_domain_lonely);
+    center = !no_centering(r, present);
     if (center) {
         for (size_t k = 0; k < count; k++) {
             mean += z[k];
@@ -480,6 +555,7 @@ struct vscratch {
     uint8_t *psu_in;   /* npsu: PSU has rows in the group */
     uint8_t *strat_in; /* nstrata: stratum has rows in the group */
     long double *zs;   /* per-stratum gather buffer: max PSUs * nv */
+    size_t *cnt;       /* rows-as-PSUs: group rows per stratum */
 };
 
 static int group_var(struct run *r, uint32_t g, const double *est,
@@ -523,6 +599,73 @@ static int group_var(struct run *r, uint32_t g, const double *est,
             rc = stratum_var(r, h, x->zs, count, present, &vh, err);
             if (rc != 0) {
                 return rc;
+            }
+            var[v] += vh;
+        }
+    }
+    return 0;
+}
+
+/* group_var for a design without --psu: every row is a PSU, so PSU totals
+ * are the rows' own values and rows outside the group are PSUs with total
+ * zero. Per stratum: sum S and count m of the group's rows in pass one;
+ * squared deviations from S/n in pass two, plus (n - m) zero PSUs. */
+static int group_var_rows(struct run *r, uint32_t g, const double *est,
+                          const struct gsum *s, struct vscratch *x,
+                          long double *var, struct err *err)
+{
+    const struct design *d = &r->d;
+    size_t nv = r->spec->stat == SURVEY_STAT_RATIO ? 1 : r->nv;
+    size_t ns = d->nstrata;
+
+    memset(x->z, 0, 2 * ns * nv * sizeof(*x->z));
+    memset(x->cnt, 0, ns * sizeof(*x->cnt));
+    for (size_t k = r->gstart[g]; k < r->gstart[g + 1]; k++) {
+        size_t i = r->order[k];
+        uint32_t h = row_stratum(d, i);
+        x->cnt[h]++;
+        for (size_t v = 0; v < nv; v++) {
+            x->z[h * nv + v] += lin(r, i, v, est, s);
+        }
+    }
+    for (size_t h = 0; h < ns; h++) {
+        /* A lonely stratum is never centred (R: nPSU == 1). */
+        bool center = !no_centering(r, x->cnt[h]) && d->strat_npsu[h] > 1;
+        for (size_t v = 0; v < nv && x->cnt[h] > 0; v++) {
+            long double *sum = &x->z[h * nv + v];
+            *sum = center ? *sum / (long double)d->strat_npsu[h] : 0;
+        }
+    }
+    for (size_t k = r->gstart[g]; k < r->gstart[g + 1]; k++) {
+        size_t i = r->order[k];
+        uint32_t h = row_stratum(d, i);
+        for (size_t v = 0; v < nv; v++) {
+            long double dv = lin(r, i, v, est, s) - x->z[h * nv + v];
+            x->z[(ns + h) * nv + v] += dv * dv;
+        }
+    }
+    for (size_t v = 0; v < nv; v++) {
+        var[v] = 0;
+    }
+    for (size_t h = 0; h < ns; h++) {
+        size_t n = d->strat_npsu[h];
+        if (x->cnt[h] == 0) {
+            continue; /* R: strata without domain rows are not visited */
+        }
+        for (size_t v = 0; v < nv; v++) {
+            long double mean = x->z[h * nv + v];
+            long double ss = x->z[(ns + h) * nv + v];
+            long double vh = 0;
+            if (n == 1) {
+                /* The one row is in the group and was not centred, so
+                 * ss is its z squared. */
+                int rc = lonely_var(r, h, sqrtl(ss), &vh, err);
+                if (rc != 0) {
+                    return rc;
+                }
+            } else {
+                ss += (long double)(n - x->cnt[h]) * mean * mean;
+                vh = ss * (long double)n / (long double)(n - 1);
             }
             var[v] += vh;
         }
@@ -600,10 +743,17 @@ static int run_estimates(struct run *r, struct survey_result *out,
             maxp = r->d.strat_npsu[h];
         }
     }
-    x.z = xcalloc((r->d.npsu ? r->d.npsu : 1) * nv, sizeof(*x.z));
-    x.psu_in = xcalloc(r->d.npsu ? r->d.npsu : 1, 1);
+    if (r->d.rows_are_psus) {
+        x.z = xcalloc(2 * r->d.nstrata * nv, sizeof(*x.z));
+        x.psu_in = NULL;
+        x.zs = NULL;
+    } else {
+        x.z = xcalloc((r->d.npsu ? r->d.npsu : 1) * nv, sizeof(*x.z));
+        x.psu_in = xcalloc(r->d.npsu ? r->d.npsu : 1, 1);
+        x.zs = xcalloc(maxp, sizeof(*x.zs));
+    }
     x.strat_in = xcalloc(r->d.nstrata, 1);
-    x.zs = xcalloc(maxp, sizeof(*x.zs));
+    x.cnt = xcalloc(r->d.nstrata, sizeof(*x.cnt));
     group_sums(r, sums);
     group_totals(r, tt);
     out->count = r->ngroups * nv;
@@ -621,7 +771,9 @@ static int run_estimates(struct run *r, struct survey_result *out,
                 est[v] = (double)(sums[g].t[0] / sums[g].t[1]);
             }
         }
-        rc = group_var(r, g, est, &sums[g], &x, var, err);
+        rc = r->d.rows_are_psus
+                 ? group_var_rows(r, g, est, &sums[g], &x, var, err)
+                 : group_var(r, g, est, &sums[g], &x, var, err);
         for (size_t v = 0; v < nv && rc == 0; v++) {
             struct survey_row *row = &out->rows[v * r->ngroups + g];
             row->variable = r->spec->stat == SURVEY_STAT_RATIO
@@ -642,6 +794,7 @@ static int run_estimates(struct run *r, struct survey_result *out,
     xfree(x.psu_in);
     xfree(x.strat_in);
     xfree(x.zs);
+    xfree(x.cnt);
     return rc;
 }
 
@@ -707,6 +860,12 @@ static void run_cleanup(struct run *r)
     expr_prog_free(r->prog);
     expr_free(r->where);
     xfree(r->where_cols);
+    for (size_t k = 0; r->where_owned != NULL && k < r->where_count; k++) {
+        xfree(r->where_owned[k]);
+    }
+    xfree(r->where_owned);
+    xfree(r->where_src);
+    strmap_cleanup(&r->texts);
 }
 
 int survey_estimate(const struct survey_data *d, const struct survey_spec *spec,
@@ -822,7 +981,7 @@ int survey_spec_wants(const struct survey_spec *spec,
     for (size_t i = 0; i < nref; i++) {
         out->names[out->name_count++] = xstrdup(refs[i].name);
         w[n++] = (struct survey_want){.name = out->names[i],
-                                      .kinds = SURVEY_NUM,
+                                      .kinds = SURVEY_NUM | SURVEY_TEXT,
                                       .required = false,
                                       .nonneg = false,
                                       .role = NULL};

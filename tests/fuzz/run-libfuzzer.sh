@@ -7,14 +7,15 @@ set -eu
 secs=${FUZZ_SECONDS:-30}
 mkdir -p build-fuzz tests/fuzz/crashes
 srcs=$(find src -name '*.c' ! -path 'src/cli/*')
+# The same libraries as the Makefile, so the two cannot drift apart.
+cflags=$(make -s --no-print-directory print-cflags)
+libs=$(make -s --no-print-directory print-libs)
 for t in tests/fuzz/fuzz_*.c; do
     name=$(basename "$t" .c)
     corpus=tests/fuzz/corpus/${name#fuzz_}
     clang -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
         -fsanitize=fuzzer,address,undefined -Isrc \
-        $(pkg-config --cflags sqlite3 jansson) \
-        -o "build-fuzz/$name" "$t" $srcs \
-        $(pkg-config --libs sqlite3 jansson) -lreadstat -lm -lpthread
+        $cflags -o "build-fuzz/$name" "$t" $srcs $libs
     mkdir -p "$corpus" "build-fuzz/corpus/$name"
     # New inputs go to build-fuzz/; the seed corpus is only read.
     "build-fuzz/$name" -max_total_time="$secs" -artifact_prefix=tests/fuzz/crashes/ \

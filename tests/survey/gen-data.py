@@ -119,4 +119,6 @@ if __name__ == "__main__":
          lonely=3, reuse_psu_ids=False)
     make("small", 13, strata=6, psu_range=(2, 3), rows_range=(1, 6),
          zero_w=0.1, miss=0.15)
+    make("tiny", 15, strata=10, psu_range=(1, 2), rows_range=(1, 2),
+         lonely=3, zero_w=0.05, miss=0.1)
     make_households("survey-households", 14)

@@ -23,11 +23,11 @@ while IFS=';' read -r id file design stat vars by where lonely adl level; do
     [ -n "$where" ] && set -- "$@" --where "$where"
     [ "$adl" = 1 ] && set -- "$@" --adjust-domain-lonely
     variants="csv parallel"
-    [ "$file" = small ] && variants="$variants dta sav"
+    [ "$file" = small ] && variants="$variants dta sav sas7bdat"
     for variant in $variants; do
     case $variant in
         parallel) ICTDEV_PARALLEL_MIN=0 "$bin" "$@" --threads 2 >"$tmp/out" 2>"$tmp/err" ;;
-        dta|sav) shift 3; "$bin" survey estimate "$here/data/$file.$variant" "$@" >"$tmp/out" 2>"$tmp/err"
+        dta|sav|sas7bdat) shift 3; "$bin" survey estimate "$here/data/$file.$variant" "$@" >"$tmp/out" 2>"$tmp/err"
                  set -- survey estimate "$here/data/$file.csv" "$@" ;;
         *) "$bin" "$@" >"$tmp/out" 2>"$tmp/err" ;;
     esac

@@ -1,13 +1,12 @@
 /* Unit tests for core/: buffers, number parsing, UTF-8, the string map. */
 #include <string.h>
 
-#include "testutil.h"
-
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/strmap.h"
 #include "core/strparse.h"
+#include "testutil.h"
 
 static void test_buf_grows_and_detaches(void **state)
 {
@@ -30,8 +29,13 @@ static void test_buf_grows_and_detaches(void **state)
 
 static void test_double_round_trip(void **state)
 {
-    static const double vals[] = {0.1, 1.0 / 3.0, 22.6688, 128037000,
-                                  -0.0, 5e-324, 1.7976931348623157e308,
+    static const double vals[] = {0.1,
+                                  1.0 / 3.0,
+                                  22.6688,
+                                  128037000,
+                                  -0.0,
+                                  5e-324,
+                                  1.7976931348623157e308,
                                   121.168999135357};
     (void)state;
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
@@ -51,8 +55,9 @@ static void test_double_round_trip(void **state)
 
 static void test_parse_double_rejects(void **state)
 {
-    static const char *bad[] = {"", "nan", "inf", "-inf", "0x10", "1e",
-                                "1.2.3", " 1", "1 ", "e5", ".", "+", "1e999"};
+    static const char *bad[] = {"",   "nan",   "inf",  "-inf", "0x10",
+                                "1e", "1.2.3", " 1",   "1 ",   "e5",
+                                ".",  "+",     "1e999"};
     struct err err;
     double v = 42;
     (void)state;
@@ -95,10 +100,10 @@ static void test_utf8(void **state)
     assert_true(utf8_valid("C\xc3\xb4te d\xe2\x80\x99Ivoire", 15, &bad));
     assert_false(utf8_valid("caf\xe9", 4, &bad));
     assert_int_equal(bad, 3);
-    assert_false(utf8_valid("\xc0\xaf", 2, &bad));         /* overlong */
-    assert_false(utf8_valid("\xed\xa0\x80", 3, &bad));     /* surrogate */
-    assert_false(utf8_valid("\xe2\x82", 2, &bad));         /* truncated */
-    assert_true(utf8_valid("\xf0\x9f\x98\x80", 4, &bad));  /* emoji */
+    assert_false(utf8_valid("\xc0\xaf", 2, &bad));        /* overlong */
+    assert_false(utf8_valid("\xed\xa0\x80", 3, &bad));    /* surrogate */
+    assert_false(utf8_valid("\xe2\x82", 2, &bad));        /* truncated */
+    assert_true(utf8_valid("\xf0\x9f\x98\x80", 4, &bad)); /* emoji */
 }
 
 static void test_strmap(void **state)

@@ -1,10 +1,9 @@
 /* Unit tests for io/csv: quoting, line numbers, errors, limits. */
 #include <string.h>
 
-#include "testutil.h"
-
 #include "core/err.h"
 #include "io/csv.h"
+#include "testutil.h"
 
 static int read_all(const char *text, size_t *out_records, struct err *err)
 {

@@ -3,6 +3,7 @@
 #ifndef ICTDEV_TESTS_TESTUTIL_H
 #define ICTDEV_TESTS_TESTUTIL_H
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,16 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <math.h>
+
+/* cmocka.h needs setjmp.h, stdarg.h and stddef.h first. */
+/* clang-format off */
 #include <cmocka.h>
+/* clang-format on */
 
 /* Assert |a - b| <= tol * max(1, |b|): relative for large values, absolute
  * near zero. */
 #define assert_close(a, b, tol)                                                \
     do {                                                                       \
         double a_ = (a), b_ = (b);                                             \
-        double s_ = fabs(b_) > 1.0 ? fabs(b_) : 1.0;                          \
-        if (!(fabs(a_ - b_) <= (tol) * s_)) {                                  \
+        double s_ = fabs(b_) > 1.0 ? fabs(b_) : 1.0;                           \
+        if (!(fabs(a_ - b_) <= (tol)*s_)) {                                    \
             fail_msg("%s = %.17g, want %.17g (tol %g)", #a, a_, b_,            \
                      (double)(tol));                                           \
         }                                                                      \

@@ -1,0 +1,407 @@
+/* Unit tests for store/ (SQLite backend): reference data, batches and
+ * revisions, as-of, history, filters, schema versions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/store.h"
+#include "testutil.h"
+
+struct fixture {
+    char path[64];
+    struct store *s;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = xcalloc(1, sizeof(*f));
+    struct err err = {0};
+
+    snprintf(f->path, sizeof(f->path), "/tmp/ictdev-test-store-%d.db",
+             (int)getpid());
+    unlink(f->path);
+    f->s = store_open(f->path, STORE_OPEN_CREATE, &err);
+    if (!f->s) {
+        fail_msg("open: %s", err.msg);
+    }
+    assert_ok(store_begin(f->s, &err), &err);
+    const char *ecos[] = {"KEN", "USA", "BTN"};
+    for (size_t i = 0; i < 3; i++) {
+        struct economy e = {.code = ecos[i], .name = ecos[i]};
+        assert_ok(store_economy_put(f->s, &e, &err), &err);
+    }
+    struct group g = {.code = "LDC", .name = "Least developed"};
+    assert_ok(store_group_put(f->s, &g, &err), &err);
+    struct membership m1 = {.group = "LDC", .economy = "BTN", .to_year = 2022};
+    struct membership m2 = {
+        .group = "LDC", .economy = "KEN", .from_year = 2020};
+    assert_ok(store_membership_put(f->s, &m1, &err), &err);
+    assert_ok(store_membership_put(f->s, &m2, &err), &err);
+    struct indicator i1 = {.code = "i99H",
+                           .name = "Internet users",
+                           .definition = "Individuals using the Internet",
+                           .dims = "sex"};
+    struct indicator i2 = {.code = "pop", .name = "Population"};
+    assert_ok(store_indicator_put(f->s, &i1, &err), &err);
+    assert_ok(store_indicator_put(f->s, &i2, &err), &err);
+    struct dimension_value d = {.dimension = "sex", .value = "F"};
+    assert_ok(store_dimension_put(f->s, &d, &err), &err);
+    assert_ok(store_commit(f->s, &err), &err);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char wal[80];
+
+    store_close(f->s);
+    unlink(f->path);
+    snprintf(wal, sizeof(wal), "%s-wal", f->path);
+    unlink(wal);
+    snprintf(wal, sizeof(wal), "%s-shm", f->path);
+    unlink(wal);
+    xfree(f);
+    return 0;
+}
+
+static void begin(struct store *s, int64_t t)
+{
+    struct store_batch_info info = {
+        .kind = BATCH_LOAD, .origin = "test", .file = "t.csv", .time = t};
+    struct err err = {0};
+
+    assert_ok(store_batch_begin(s, &info, &err), &err);
+}
+
+static void put(struct store *s, const char *ind, const char *eco, int year,
+                const char *dims, double v, bool want_changed)
+{
+    struct obs o = {.indicator = ind,
+                    .economy = eco,
+                    .year = year,
+                    .dims = dims,
+                    .value = v,
+                    .source = "src"};
+    struct err err = {0};
+    bool changed;
+
+    assert_ok(store_obs_put(s, &o, &changed, &err), &err);
+    assert_int_equal(changed, want_changed);
+}
+
+static int64_t commit(struct store *s)
+{
+    int64_t id, n;
+    struct err err = {0};
+
+    assert_ok(store_batch_commit(s, &id, &n, &err), &err);
+    return id;
+}
+
+/* Collects query rows as "ECO IND YEAR DIMS VALUE BATCH;". */
+struct collect {
+    char text[4096];
+    int rows;
+};
+
+static int collect_row(void *ctx, const struct obs *o, struct err *err)
+{
+    struct collect *c = ctx;
+    size_t n = strlen(c->text);
+    (void)err;
+
+    snprintf(c->text + n, sizeof(c->text) - n, "%s %s %d %s %g %lld;",
+             o->economy, o->indicator, o->year, o->dims, o->value,
+             (long long)o->batch);
+    c->rows++;
+    return 0;
+}
+
+static const char *run(struct store *s, const struct store_obs_query *q,
+                       struct collect *c)
+{
+    struct err err = {0};
+
+    memset(c, 0, sizeof(*c));
+    assert_ok(store_obs_query(s, q, collect_row, c, &err), &err);
+    return c->text;
+}
+
+static void test_revisions_and_as_of(void **state)
+{
+    struct fixture *f = *state;
+    struct collect c;
+    const char *ind[] = {"i99H"};
+    struct store_obs_query q = {.indicators = ind, .indicator_count = 1};
+    int64_t b1, b2, last, t;
+    struct err err = {0};
+
+    begin(f->s, 1000);
+    put(f->s, "i99H", "KEN", 2019, "", 22.5, true);
+    put(f->s, "i99H", "USA", 2019, "", 89.0, true);
+    b1 = commit(f->s);
+    assert_true(b1 > 0);
+    /* Same content: no revision, no batch. */
+    begin(f->s, 2000);
+    put(f->s, "i99H", "KEN", 2019, "", 22.5, false);
+    assert_int_equal(commit(f->s), 0);
+    /* A changed value appends a revision. */
+    begin(f->s, 3000);
+    put(f->s, "i99H", "KEN", 2019, "", 22.6688, true);
+    put(f->s, "i99H", "USA", 2019, "", 89.0, false);
+    b2 = commit(f->s);
+    assert_true(b2 > b1);
+    assert_string_equal(run(f->s, &q, &c),
+                        "KEN i99H 2019  22.6688 2;USA i99H 2019  89 1;");
+    q.as_of = 2999;
+    assert_string_equal(run(f->s, &q, &c),
+                        "KEN i99H 2019  22.5 1;USA i99H 2019  89 1;");
+    q.as_of = 999;
+    assert_string_equal(run(f->s, &q, &c), "");
+    q.as_of = 0;
+    q.as_of_batch = b1;
+    assert_string_equal(run(f->s, &q, &c),
+                        "KEN i99H 2019  22.5 1;USA i99H 2019  89 1;");
+    assert_ok(store_last_revision(f->s, &last, &t, &err), &err);
+    assert_int_equal(last, b2);
+    assert_int_equal(t, 3000);
+}
+
+static int count_history(void *ctx, const struct obs *o, const struct batch *b,
+                         struct err *err)
+{
+    (void)o;
+    (void)err;
+    assert_string_equal(b->origin, "test");
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_history(void **state)
+{
+    struct fixture *f = *state;
+    struct err err = {0};
+    int n = 0;
+
+    begin(f->s, 10);
+    put(f->s, "pop", "KEN", 2024, "", 1, true);
+    commit(f->s);
+    begin(f->s, 20);
+    put(f->s, "pop", "KEN", 2024, "", 2, true);
+    commit(f->s);
+    assert_ok(store_obs_history(f->s, "pop", "KEN", 2024, "", count_history, &n,
+                                &err),
+              &err);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_obs_history(f->s, "nope", "KEN", 2024, "",
+                                       count_history, &n, &err),
+                     ERR_NOT_FOUND);
+}
+
+static void test_duplicates_fresh_and_not(void **state)
+{
+    struct fixture *f = *state;
+    struct obs o = {.indicator = "pop",
+                    .economy = "KEN",
+                    .year = 2000,
+                    .dims = "",
+                    .value = 1};
+    struct err err = {0};
+    struct collect c;
+    struct store_obs_query q = {0};
+
+    /* Fresh store: the key set of the current series finds it. */
+    begin(f->s, 10);
+    assert_ok(store_obs_put(f->s, &o, NULL, &err), &err);
+    assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_CONFLICT);
+    store_batch_rollback(f->s);
+    assert_string_equal(run(f->s, &q, &c), "");
+    /* A series begun again later: the table finds it, and a new key of
+     * that series is fine. */
+    begin(f->s, 10);
+    put(f->s, "pop", "KEN", 2000, "", 1, true);
+    put(f->s, "pop", "KEN", 2001, "", 1, true);
+    put(f->s, "pop", "USA", 2000, "", 1, true);
+    put(f->s, "pop", "KEN", 2002, "", 1, true);
+    put(f->s, "i99H", "KEN", 2000, "", 1, true);
+    put(f->s, "i99H", "KEN", 2000, "sex=F", 1, true);
+    put(f->s, "pop", "KEN", 2003, "", 1, true);
+    assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_CONFLICT);
+    store_batch_rollback(f->s);
+    assert_string_equal(run(f->s, &q, &c), "");
+    /* Non-fresh: the lookup finds it. */
+    begin(f->s, 10);
+    put(f->s, "pop", "USA", 2000, "", 5, true);
+    commit(f->s);
+    begin(f->s, 20);
+    assert_ok(store_obs_put(f->s, &o, NULL, &err), &err);
+    assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_CONFLICT);
+    store_batch_rollback(f->s);
+    assert_int_equal(run(f->s, &q, &c)[0] != '\0', 1);
+    assert_int_equal(c.rows, 1);
+}
+
+static void test_many_rows_and_filters(void **state)
+{
+    struct fixture *f = *state;
+    struct collect c;
+    struct store_obs_query q = {0};
+    const char *ind[] = {"i99H"};
+    struct dim_pair sex = {"sex", 3, "F", 1};
+
+    /* More rows than one multi-row insert, with a partial last chunk. */
+    begin(f->s, 10);
+    for (int y = 1950; y < 2050; y++) {
+        put(f->s, "pop", "BTN", y, "", y, true);
+    }
+    put(f->s, "i99H", "KEN", 2019, "", 20, true);
+    put(f->s, "i99H", "KEN", 2019, "sex=F", 18, true);
+    put(f->s, "i99H", "BTN", 2019, "", 30, true);
+    put(f->s, "i99H", "BTN", 2023, "", 40, true);
+    put(f->s, "i99H", "LDC", 2023, "", 35, true);
+    commit(f->s);
+    q.indicators = (const char *const[]){"pop"};
+    q.indicator_count = 1;
+    q.year_from = 2000;
+    q.year_to = 2009;
+    run(f->s, &q, &c);
+    assert_int_equal(c.rows, 10);
+    /* Group members in the value's year: BTN until 2022, KEN from 2020. */
+    memset(&q, 0, sizeof(q));
+    q.indicators = ind;
+    q.indicator_count = 1;
+    q.group = "LDC";
+    assert_string_equal(run(f->s, &q, &c), "BTN i99H 2019  30 1;");
+    q.group = NULL;
+    q.economies = (const char *const[]){"LDC"};
+    q.economy_count = 1;
+    assert_string_equal(run(f->s, &q, &c), "LDC i99H 2023  35 1;");
+    q.economy_count = 0;
+    q.dims = &sex;
+    q.dim_count = 1;
+    assert_string_equal(run(f->s, &q, &c), "KEN i99H 2019 sex=F 18 1;");
+    q.dim_count = 0;
+    q.totals_only = true;
+    q.economies = (const char *const[]){"KEN"};
+    q.economy_count = 1;
+    assert_string_equal(run(f->s, &q, &c), "KEN i99H 2019  20 1;");
+}
+
+static void test_unknown_codes(void **state)
+{
+    struct fixture *f = *state;
+    struct err err = {0};
+    struct collect c;
+    struct obs o = {.indicator = "zzz",
+                    .economy = "KEN",
+                    .year = 2000,
+                    .dims = "",
+                    .value = 1};
+    const char *ind[] = {"zzz"};
+    struct store_obs_query q = {.indicators = ind, .indicator_count = 1};
+
+    begin(f->s, 10);
+    assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_NOT_FOUND);
+    o.indicator = "pop";
+    o.year = 1800;
+    assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_INVALID);
+    store_batch_rollback(f->s);
+    assert_int_equal(store_obs_query(f->s, &q, collect_row, &c, &err),
+                     ERR_NOT_FOUND);
+    assert_string_equal(err.msg, "unknown indicator 'zzz'");
+}
+
+static int count_ind(void *ctx, const struct indicator *ind, struct err *err)
+{
+    (void)ind;
+    (void)err;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_catalogue_search(void **state)
+{
+    struct fixture *f = *state;
+    struct err err = {0};
+    int n = 0;
+
+    assert_ok(store_indicator_list(f->s, "internet USING", count_ind, &n, &err),
+              &err);
+    assert_int_equal(n, 1);
+    n = 0;
+    assert_ok(store_indicator_list(f->s, NULL, count_ind, &n, &err), &err);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_indicator_get(f->s, "nope", count_ind, &n, &err),
+                     ERR_NOT_FOUND);
+}
+
+static void test_other_connection_sees_new_codes(void **state)
+{
+    struct fixture *f = *state;
+    struct err err = {0};
+    struct collect c;
+    struct store *other = store_open(f->path, 0, &err);
+    const char *ind[] = {"i4213tfbb"};
+    struct store_obs_query q = {.indicators = ind, .indicator_count = 1};
+    struct indicator i3 = {.code = "i4213tfbb", .name = "Fixed broadband"};
+
+    assert_non_null(other);
+    /* f->s has its code cache loaded; another connection adds a code. */
+    run(f->s, &(struct store_obs_query){0}, &c);
+    assert_ok(store_begin(other, &err), &err);
+    assert_ok(store_indicator_put(other, &i3, &err), &err);
+    assert_ok(store_commit(other, &err), &err);
+    begin(other, 10);
+    put(other, "i4213tfbb", "KEN", 2020, "", 7, true);
+    commit(other);
+    store_close(other);
+    assert_string_equal(run(f->s, &q, &c), "KEN i4213tfbb 2020  7 1;");
+}
+
+static void test_schema_versions(void **state)
+{
+    struct fixture *f = *state;
+    struct err err = {0};
+    struct store *s2;
+    char cmd[160];
+    (void)state;
+
+    /* Reopening an up-to-date store works; a newer schema is refused. */
+    s2 = store_open(f->path, 0, &err);
+    assert_non_null(s2);
+    store_close(s2);
+    store_close(f->s);
+    f->s = NULL;
+    snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 99'",
+             f->path);
+    assert_int_equal(system(cmd), 0);
+    s2 = store_open(f->path, 0, &err);
+    assert_null(s2);
+    assert_int_equal(err.code, ERR_CONFLICT);
+    assert_non_null(strstr(err.msg, "newer than this ictdev"));
+    f->s = store_open("/nonexistent/dir/x.db", 0, &err);
+    assert_null(f->s);
+    assert_int_equal(err.code, ERR_NOT_FOUND);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_revisions_and_as_of, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates_fresh_and_not, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_many_rows_and_filters, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_codes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_catalogue_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_connection_sees_new_codes,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_versions, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
