@@ -40,8 +40,9 @@ static const struct cli_command commands[] = {
 
 static void print_help(FILE *out)
 {
-    fprintf(out, "ictdev %s - ICT development statistics (ITU-D Kigali "
-                 "Action Plan)\n\n",
+    fprintf(out,
+            "ictdev %s - ICT development statistics (ITU-D Kigali "
+            "Action Plan)\n\n",
             ICTDEV_VERSION);
     fprintf(out, "Usage: ictdev [--db PATH] COMMAND [OPTIONS]\n\n"
                  "Commands:\n");

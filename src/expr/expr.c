@@ -1394,6 +1394,7 @@ double expr_eval_stack(const struct expr_prog *p, const double *slots,
             break;
         case I_AND_JUMP:
             if (stack[sp - 1] == 0.0) {
+                stack[sp - 1] = 0.0; /* -0 is false too; answer 0 */
                 pc = in->a;
             }
             break;

@@ -34,7 +34,7 @@ enum {
 
 struct survey_col {
     char *name;    /* owned */
-    int kinds;     /* SURVEY_NUM | SURVEY_CAT */
+    int kinds;     /* SURVEY_NUM | SURVEY_CAT | SURVEY_TEXT */
     double *num;   /* owned, rows entries, when SURVEY_NUM */
     uint32_t *cat; /* owned, rows entries, when SURVEY_CAT or TEXT */
     char **labels; /* owned; label_count category texts, code order */
@@ -51,7 +51,7 @@ struct survey_data {
 /* A request for one column: name and the kinds wanted. */
 struct survey_want {
     const char *name; /* borrowed */
-    int kinds;        /* SURVEY_NUM | SURVEY_CAT */
+    int kinds;        /* SURVEY_NUM | SURVEY_CAT | SURVEY_TEXT */
     bool required;    /* a missing value is an error (design columns) */
     bool nonneg;      /* a negative number is an error (weights) */
     bool optional;    /* absent from the file: not loaded, no error */
@@ -59,13 +59,15 @@ struct survey_want {
 };
 
 /* Read the columns in want (borrowed; duplicates merged) from path, chosen
- * by extension: .csv (or anything ending .csv/.txt), .sav, .zsav, .dta,
+ * by extension: .csv or .txt (or "-", standard input), .sav, .zsav, .dta,
  * .sas7bdat. Fills out (caller frees with survey_data_cleanup; on failure
  * out is left empty). Errors: ERR_NOT_FOUND (no file, or a column not in
- * the header: "FILE: no column 'x'"), ERR_INVALID (an unsupported
- * extension; a non-numeric value in a numeric column, with FILE:LINE:COL),
- * ERR_PARSE (malformed CSV), ERR_LIMIT, ERR_IO. threads > 1 lets a large
- * unquoted CSV be parsed by that many threads. */
+ * the header: "FILE:1: no column 'x'"), ERR_INVALID (an unsupported
+ * extension; a non-numeric, missing-but-required or negative-but-nonneg
+ * value: "FILE:LINE: column 'x' (field N): ..."), ERR_PARSE (malformed
+ * CSV), ERR_LIMIT, ERR_IO. threads > 1 lets a large CSV without quotes be
+ * parsed by two threads (large: ICTDEV_PARALLEL_MIN bytes, default 16 MB);
+ * the result is the same. Not thread-safe itself (one call at a time). */
 int survey_data_load(const char *path, const struct survey_want *want,
                      size_t want_count, int threads, struct survey_data *out,
                      struct err *err) WARN_UNUSED_RESULT;
