@@ -54,11 +54,11 @@ int cmd_economies(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_groups(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_history(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_summary(int argc, char **argv, struct cli_ctx *ctx);
-int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_compute(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_aggregate(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_idi(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_afford(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_plan(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

@@ -11,6 +11,8 @@
 
 static const char afford_usage[] =
     "Usage: ictdev afford --year Y [--basket fixed|mobile]\n"
+    "       ictdev afford --year Y --price CODE [--xr CODE] "
+    "[--published CODE]\n"
     "Prints economy,basket,year,price_usd,gni_pc,gni_year,pct_gni,"
     "published_pct,meets_2pct\n"
     "(pct_gni = price_usd x 12 / gni_pc x 100, GNI p.c. Atlas method of Y "
@@ -21,7 +23,9 @@ static const char afford_usage[] =
     "Baskets: fixed = fixed-broadband 5 GB (i154_FBB5_USD), mobile = "
     "data-only\n"
     "mobile-broadband 5 GB (i271mb_5GB_USD). Target: Broadband Commission, "
-    "2 %.\n";
+    "2 %.\n"
+    "--price: any monthly price series; with --xr (local currency per USD)\n"
+    "the price is in local currency and is converted to USD first.\n";
 
 static void num(struct buf *b, double v, int decimals)
 {
@@ -75,6 +79,8 @@ static void print_result(const struct compute_afford_result *r,
 int cmd_afford(int argc, char **argv, struct cli_ctx *ctx)
 {
     const char *basket = "fixed";
+    struct compute_afford_request q = {"i154_FBB5_USD", NULL, "i154_FBB5_GNI",
+                                       0};
     struct compute_afford_result r;
     struct store *s;
     struct err err;
@@ -95,6 +101,18 @@ int cmd_afford(int argc, char **argv, struct cli_ctx *ctx)
         } else if (strcmp(argv[i], "--basket") == 0 && v &&
                    (strcmp(v, "fixed") == 0 || strcmp(v, "mobile") == 0)) {
             basket = v;
+            q.price = v[0] == 'f' ? "i154_FBB5_USD" : "i271mb_5GB_USD";
+            q.published = v[0] == 'f' ? "i154_FBB5_GNI" : "i271mb_5GB_GNI";
+            i++;
+        } else if (strcmp(argv[i], "--price") == 0 && v) {
+            basket = q.price = v;
+            q.published = NULL;
+            i++;
+        } else if (strcmp(argv[i], "--xr") == 0 && v) {
+            q.xr = v;
+            i++;
+        } else if (strcmp(argv[i], "--published") == 0 && v) {
+            q.published = v;
             i++;
         } else {
             return cli_usage_error("afford", "bad option '%s'", argv[i]);
@@ -107,11 +125,8 @@ int cmd_afford(int argc, char **argv, struct cli_ctx *ctx)
     if (s == NULL) {
         return cli_fail(&err);
     }
-    rc = strcmp(basket, "fixed") == 0
-             ? compute_afford(s, "i154_FBB5_USD", "i154_FBB5_GNI", (int)y, &r,
-                              &err)
-             : compute_afford(s, "i271mb_5GB_USD", "i271mb_5GB_GNI", (int)y, &r,
-                              &err);
+    q.year = (int)y;
+    rc = compute_afford(s, &q, &r, &err);
     store_close(s);
     if (rc != 0) {
         return cli_fail(&err);

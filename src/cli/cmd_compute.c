@@ -1,5 +1,6 @@
 /* `ictdev compute` and `ictdev aggregate`: derived indicators and group
- * aggregates. Thin: parses options, calls compute/, prints. */
+ * aggregates (one file: they share the aggregation options). Thin: parses
+ * options, calls compute/, prints through cliutil's table/CSV/JSON writer. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "../core/mem.h"
 #include "../core/strparse.h"
 #include "cli.h"
+#include "cliutil.h"
 
 #define MAX_PROBLEMS_SHOWN 20
 
@@ -89,13 +91,15 @@ static int agg_flag(const char *cmd, int argc, char **argv, int *i,
 
     if (opt_value(argc, argv, i, "--method", &v)) {
         if (!v || agg_method_parse(v, &f->method, &err) != 0) {
-            return cli_usage_error(cmd, "--method: want itu or none"), -1;
+            cli_usage_error(cmd, "--method: want itu or none");
+            return -1;
         }
         return 1;
     }
     if (opt_value(argc, argv, i, "--window", &v)) {
         if (!v || parse_int64(v, strlen(v), 0, 50, &w, &err) != 0) {
-            return cli_usage_error(cmd, "--window: want 0..50 years"), -1;
+            cli_usage_error(cmd, "--window: want 0..50 years");
+            return -1;
         }
         f->window = (int)w;
         return 1;
@@ -103,7 +107,8 @@ static int agg_flag(const char *cmd, int argc, char **argv, int *i,
     if (opt_value(argc, argv, i, "--min-coverage", &v)) {
         if (!v || parse_double(v, strlen(v), &f->min_coverage, &err) != 0 ||
             f->min_coverage < 0 || f->min_coverage > 100) {
-            return cli_usage_error(cmd, "--min-coverage: want 0..100"), -1;
+            cli_usage_error(cmd, "--min-coverage: want 0..100");
+            return -1;
         }
         return 1;
     }
@@ -206,8 +211,6 @@ int cmd_compute(int argc, char **argv, struct cli_ctx *ctx)
 
 /* ---- aggregate ----------------------------------------------------------- */
 
-enum fmt { FMT_CSV, FMT_JSON, FMT_TABLE };
-
 static void put_num(struct buf *b, double v, int decimals)
 {
     double scale = pow(10, decimals);
@@ -219,87 +222,47 @@ static void put_num(struct buf *b, double v, int decimals)
     buf_put_double(b, round(v * scale) / scale);
 }
 
-static void row_cells(const struct compute_agg_row *row, enum agg_method m,
-                      struct buf *cells[6])
-{
-    for (int i = 0; i < 6; i++) {
-        buf_reset(cells[i]);
-    }
-    buf_puts(cells[0], row->group);
-    buf_puts(cells[1], row->indicator);
-    buf_printf(cells[2], "%d", row->r.year);
-    put_num(cells[3], row->r.value, 6);
-    if (row->r.status != AGG_NO_DATA) {
-        put_num(cells[4], row->r.coverage, 1);
-    }
-    buf_puts(cells[5], agg_method_name(m));
-}
-
+/* The rows through cliutil's writer: an aligned table, CSV or JSON. */
 static void print_rows(const struct compute_agg_row *rows, size_t n,
-                       enum agg_method m, enum fmt fmt)
+                       enum agg_method m, enum out_format fmt)
 {
-    static const char *const head[6] = {"group", "indicator", "year",
+    static const char *const cols[6] = {"group", "indicator", "year",
                                         "value", "coverage",  "method"};
-    struct buf bufs[6];
-    struct buf *cells[6];
+    static const int kinds[6] = {OUT_TEXT, OUT_TEXT, OUT_NUM,
+                                 OUT_NUM,  OUT_NUM,  OUT_TEXT};
+    struct buf year, value, cov;
+    struct out o;
 
-    for (int i = 0; i < 6; i++) {
-        buf_init(&bufs[i]);
-        cells[i] = &bufs[i];
-    }
-    if (fmt == FMT_CSV) {
-        printf("group,indicator,year,value,coverage,method\n");
-    } else if (fmt == FMT_TABLE) {
-        printf("%-6s %-12s %4s %14s %8s %s\n", head[0], head[1], head[2],
-               head[3], head[4], head[5]);
-    } else {
-        printf("[");
-    }
+    buf_init(&year);
+    buf_init(&value);
+    buf_init(&cov);
+    out_begin(&o, fmt, stdout, cols, kinds, 6);
     for (size_t i = 0; i < n; i++) {
-        row_cells(&rows[i], m, cells);
-        if (fmt == FMT_CSV) {
-            printf("%s,%s,%s,%s,%s,%s\n", buf_cstr(cells[0]),
-                   buf_cstr(cells[1]), buf_cstr(cells[2]), buf_cstr(cells[3]),
-                   buf_cstr(cells[4]), buf_cstr(cells[5]));
-        } else if (fmt == FMT_TABLE) {
-            printf("%-6s %-12s %4s %14s %8s %s\n", buf_cstr(cells[0]),
-                   buf_cstr(cells[1]), buf_cstr(cells[2]), buf_cstr(cells[3]),
-                   buf_cstr(cells[4]), buf_cstr(cells[5]));
-        } else {
-            printf("%s\n {\"group\":\"%s\",\"indicator\":\"%s\",\"year\":%s,"
-                   "\"value\":%s,\"coverage\":%s,\"method\":\"%s\"}",
-                   i ? "," : "", buf_cstr(cells[0]), buf_cstr(cells[1]),
-                   buf_cstr(cells[2]),
-                   cells[3]->len ? buf_cstr(cells[3]) : "null",
-                   cells[4]->len ? buf_cstr(cells[4]) : "null",
-                   buf_cstr(cells[5]));
+        const char *cells[6];
+        buf_reset(&year);
+        buf_reset(&value);
+        buf_reset(&cov);
+        buf_printf(&year, "%d", rows[i].r.year);
+        put_num(&value, rows[i].r.value, 6);
+        if (rows[i].r.status != AGG_NO_DATA) {
+            put_num(&cov, rows[i].r.coverage, 1);
         }
+        cells[0] = rows[i].group;
+        cells[1] = rows[i].indicator;
+        cells[2] = buf_cstr(&year);
+        cells[3] = value.len ? buf_cstr(&value) : NULL;
+        cells[4] = cov.len ? buf_cstr(&cov) : NULL;
+        cells[5] = agg_method_name(m);
+        out_row(&o, cells);
     }
-    if (fmt == FMT_JSON) {
-        printf("%s]\n", n ? "\n" : "");
-    }
-    for (int i = 0; i < 6; i++) {
-        buf_cleanup(&bufs[i]);
-    }
-}
-
-static int parse_format(const char *v, enum fmt *out)
-{
-    if (v && strcmp(v, "csv") == 0) {
-        *out = FMT_CSV;
-    } else if (v && strcmp(v, "json") == 0) {
-        *out = FMT_JSON;
-    } else if (v && strcmp(v, "table") == 0) {
-        *out = FMT_TABLE;
-    } else {
-        return cli_usage_error("aggregate", "--format: want csv, json or "
-                                            "table");
-    }
-    return 0;
+    out_end(&o);
+    buf_cleanup(&year);
+    buf_cleanup(&value);
+    buf_cleanup(&cov);
 }
 
 static int parse_aggregate(int argc, char **argv, struct compute_agg_request *q,
-                           struct agg_flags *f, enum fmt *fmt)
+                           struct agg_flags *f, enum out_format *fmt)
 {
     struct err err;
 
@@ -323,8 +286,9 @@ static int parse_aggregate(int argc, char **argv, struct compute_agg_request *q,
                                        v ? err.msg : "want A[:B]");
             }
         } else if (opt_value(argc, argv, &i, "--format", &v)) {
-            if (parse_format(v, fmt) != 0) {
-                return EXIT_USAGE;
+            if (!v || out_format_parse(v, fmt, &err) != 0) {
+                return cli_usage_error("aggregate",
+                                       "--format: want csv, json or table");
             }
         } else if (strcmp(argv[i], "--no-store") == 0) {
             q->store = false;
@@ -344,7 +308,7 @@ int cmd_aggregate(int argc, char **argv, struct cli_ctx *ctx)
     struct compute_agg_request q = {NULL, NULL, 0,    0,   AGG_METHOD_ITU,
                                     3,    50,   true, NULL};
     struct agg_flags f = {AGG_METHOD_ITU, 3, 50};
-    enum fmt fmt = FMT_CSV;
+    enum out_format fmt = out_format_default();
     struct compute_agg_row *rows = NULL;
     size_t n = 0;
     int64_t batch = 0;

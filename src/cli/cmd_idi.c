@@ -151,8 +151,12 @@ static int load_params(const char *given, struct idi_params *p, struct err *err)
     if (n > 0) {
         char *slash;
         path[n] = '\0';
-        for (int up = 0; up < 2 && (slash = strrchr(path, '/')); up++) {
-            *slash = '\0';
+        /* .../build/ictdev -> ... : drop the file and its folder. */
+        for (int up = 0; up < 2; up++) {
+            slash = strrchr(path, '/');
+            if (slash) {
+                *slash = '\0';
+            }
         }
         snprintf(full, sizeof(full), "%s/data/idi_params.csv", path);
         if (access(full, R_OK) == 0) {

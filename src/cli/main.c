@@ -29,11 +29,11 @@ static const struct cli_command commands[] = {
     {"groups", "list groups, or the members of one", cmd_groups},
     {"history", "every revision of one value", cmd_history},
     {"summary", "what is in the store", cmd_summary},
-    {"serve", "serve the HTTP API and web portal", cmd_serve},
     {"compute", "derived indicators and group aggregates", cmd_compute},
     {"aggregate", "one indicator aggregated over one group", cmd_aggregate},
     {"idi", "ICT Development Index (2023 methodology)", cmd_idi},
     {"afford", "price baskets as % of GNI per capita, 2% target", cmd_afford},
+    {"serve", "serve the HTTP API and web portal", cmd_serve},
     {"plan", "the results framework: KPIs, progress, links, report, IATI",
      cmd_plan},
 };

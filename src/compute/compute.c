@@ -189,6 +189,7 @@ static int groups_load(struct store *s, const struct cube *c, const char *only,
 
 struct load_ctx {
     struct cube *c;
+    struct cube *gc; /* groups' stored aggregates, or NULL */
     char *last_ind;  /* owned: series cache key */
     char *last_dims; /* owned */
     size_t last_series;
@@ -203,7 +204,18 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
     (void)err;
 
     if (!cube_economy(l->c, o->economy, &row)) {
-        return 0; /* a group: aggregates are recomputed, not inputs */
+        /* A group: aggregates are recomputed, not inputs; what is stored
+         * is kept only to skip writing values that did not change. */
+        size_t gs;
+        if (l->gc && o->batch_kind == BATCH_AGGREGATE &&
+            cube_economy(l->gc, o->economy, &row)) {
+            cube_series_find(l->gc, o->indicator, o->dims, true, &gs);
+            cube_set(l->gc, gs, row, o->year, o->value, (int)o->status,
+                     CUBE_COMPUTED, o->batch);
+            cube_set_sig(l->gc, gs, row, o->year,
+                         strmap_hash(o->note, strlen(o->note)));
+        }
+        return 0;
     }
     if (!l->last_ind || strcmp(l->last_ind, o->indicator) != 0 ||
         strcmp(l->last_dims, o->dims) != 0) {
@@ -225,28 +237,48 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
 }
 
 /* Make a cube of every economy over the store's years and load the
- * observations matching q. */
-static int cube_load(struct store *s, const struct store_obs_query *q,
-                     int year0, int year1, struct cube *c, struct err *err)
+ * observations matching q; with gc, also a cube of the groups' stored
+ * aggregates. */
+static int cube_load2(struct store *s, const struct store_obs_query *q,
+                      int year0, int year1, struct cube *c, struct cube *gc,
+                      struct err *err)
 {
     struct names econ = {0};
+    struct names grp = {0};
     struct load_ctx l;
     int rc;
 
     memset(c, 0, sizeof(*c));
-    if (store_economy_list(s, econ_add, &econ, err) != 0) {
+    if (gc) {
+        memset(gc, 0, sizeof(*gc));
+    }
+    if (store_economy_list(s, econ_add, &econ, err) != 0 ||
+        (gc && store_group_list(s, group_add, &grp, err) != 0)) {
         names_cleanup(&econ);
+        names_cleanup(&grp);
         return err->code;
     }
     cube_init(c, (const char *const *)econ.items, econ.count, year0,
               year1 - year0 + 1);
+    if (gc) {
+        cube_init(gc, (const char *const *)grp.items, grp.count, year0,
+                  year1 - year0 + 1);
+    }
     names_cleanup(&econ);
+    names_cleanup(&grp);
     memset(&l, 0, sizeof(l));
     l.c = c;
+    l.gc = gc;
     rc = store_obs_query(s, q, load_obs, &l, err);
     xfree(l.last_ind);
     xfree(l.last_dims);
     return rc;
+}
+
+static int cube_load(struct store *s, const struct store_obs_query *q,
+                     int year0, int year1, struct cube *c, struct err *err)
+{
+    return cube_load2(s, q, year0, year1, c, NULL, err);
 }
 
 static int year_span(struct store *s, int *y0, int *y1, struct err *err)
@@ -355,9 +387,29 @@ static void agg_note(const struct agg_result *r, enum agg_method m,
                r->n_estimated, r->n_imputed, r->n_excluded);
 }
 
-static int put_agg(struct store *s, const char *indicator, const char *dims,
-                   const char *group, const struct agg_result *r,
-                   enum agg_method m, struct buf *note, struct err *err)
+/* True when gc already holds this aggregate with the same value, status
+ * and note: the store would append nothing, so the write is skipped. */
+static bool agg_unchanged(struct cube *gc, const struct obs *o)
+{
+    size_t s;
+    size_t row;
+    size_t cell;
+
+    if (!gc || !cube_economy(gc, o->economy, &row) ||
+        !cube_series_find(gc, o->indicator, o->dims, false, &s) ||
+        !cube_cell(gc, row, o->year, &cell) || !gc->series[s].sig) {
+        return false;
+    }
+    return gc->series[s].origin[cell] == CUBE_COMPUTED &&
+           gc->series[s].value[cell] == o->value &&
+           gc->series[s].status[cell] == (unsigned char)o->status &&
+           gc->series[s].sig[cell] == strmap_hash(o->note, strlen(o->note));
+}
+
+static int put_agg(struct store *s, struct cube *gc, const char *indicator,
+                   const char *dims, const char *group,
+                   const struct agg_result *r, enum agg_method m,
+                   struct buf *note, struct err *err)
 {
     struct obs o;
 
@@ -371,11 +423,15 @@ static int put_agg(struct store *s, const char *indicator, const char *dims,
     o.status = r->n_estimated + r->n_imputed > 0 ? OBS_ESTIMATED : OBS_REPORTED;
     o.source = "ictdev aggregate";
     o.note = buf_cstr(note);
+    if (agg_unchanged(gc, &o)) {
+        return 0;
+    }
     return store_obs_put(s, &o, NULL, err);
 }
 
 struct agg_job {
     struct store *s;
+    struct cube *gc; /* stored aggregates, or NULL */
     const struct cube *c;
     const struct groups *g;
     struct agg_spec spec;
@@ -408,8 +464,8 @@ static int agg_series(struct agg_job *j, size_t series,
                 continue;
             }
             j->r->agg_values++;
-            rc = put_agg(j->s, se->indicator, se->dims, j->g->items[k].code, r,
-                         j->spec.method, &j->note, err);
+            rc = put_agg(j->s, j->gc, se->indicator, se->dims,
+                         j->g->items[k].code, r, j->spec.method, &j->note, err);
         }
     }
     agg_panel_cleanup(&v);
@@ -434,7 +490,7 @@ static bool weight_panel(const struct cube *c, const struct indicator *ind,
     return true;
 }
 
-static int run_aggregates(struct store *s, struct cube *c,
+static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
                           const struct catalogue *cat,
                           const struct compute_opts *o,
                           struct compute_report *r, struct err *err)
@@ -456,6 +512,7 @@ static int run_aggregates(struct store *s, struct cube *c,
     }
     memset(&j, 0, sizeof(j));
     j.s = s;
+    j.gc = gc;
     j.c = c;
     j.g = &g;
     j.spec.method = o->method;
@@ -533,12 +590,14 @@ int compute_run(struct store *s, const struct compute_opts *opts,
     struct formula_set fs;
     struct store_obs_query q;
     struct cube c;
+    struct cube gc;
     int y0 = 0;
     int y1 = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
     memset(&c, 0, sizeof(c));
+    memset(&gc, 0, sizeof(gc));
     memset(&fs, 0, sizeof(fs));
     rc = cat_load(s, &cat, err);
     if (rc == 0) {
@@ -551,14 +610,15 @@ int compute_run(struct store *s, const struct compute_opts *opts,
         goto out;
     }
     memset(&q, 0, sizeof(q));
-    rc = cube_load(s, &q, y0, y1, &c, err);
+    rc = cube_load2(s, &q, y0, y1, &c, &gc, err);
     if (rc == 0 && opts->derived) {
         rc = run_derived(s, &c, &fs, opts, out, err);
     }
     if (rc == 0 && opts->aggregates) {
-        rc = run_aggregates(s, &c, &cat, opts, out, err);
+        rc = run_aggregates(s, &c, &gc, &cat, opts, out, err);
     }
 out:
+    cube_cleanup(&gc);
     cube_cleanup(&c);
     formula_set_cleanup(&fs);
     cat_cleanup(&cat);
@@ -648,8 +708,8 @@ static int agg_one_store(struct store *s, const struct compute_agg_request *q,
     buf_init(&note);
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (rows[i].r.status == AGG_OK) {
-            rc = put_agg(s, rows[i].indicator, "", rows[i].group, &rows[i].r,
-                         q->method, &note, err);
+            rc = put_agg(s, NULL, rows[i].indicator, "", rows[i].group,
+                         &rows[i].r, q->method, &note, err);
         }
     }
     buf_cleanup(&note);
@@ -812,60 +872,94 @@ static int idi_apply_sets(struct compute_idi_result *r,
     return 0;
 }
 
-static void idi_groups(struct compute_idi_result *r, const struct cube *c,
-                       const struct groups *g, int year)
-{
-    double *idi = xcalloc(c->neconomies ? c->neconomies : 1, sizeof(double));
-    double *pil[IDI_NPILLARS];
+/* Per cube row: the score and pillars (NaN = none) and the group weight
+ * (1, or the latest population with IDI_GROUP_POP; NaN = unknown). */
+struct idi_rows {
+    double *v[3]; /* idi, U, M */
+    double *w;
+};
 
-    for (int k = 0; k < IDI_NPILLARS; k++) {
-        pil[k] = xcalloc(c->neconomies ? c->neconomies : 1, sizeof(double));
+static void idi_rows_fill(struct idi_rows *t,
+                          const struct compute_idi_result *r, struct cube *c,
+                          const struct idi_params *p, int year)
+{
+    size_t n = c->neconomies ? c->neconomies : 1;
+
+    for (int k = 0; k < 3; k++) {
+        t->v[k] = xcalloc(n, sizeof(double));
     }
+    t->w = xcalloc(n, sizeof(double));
     for (size_t i = 0; i < c->neconomies; i++) {
-        idi[i] = pil[0][i] = pil[1][i] = NAN;
+        int y = 0;
+        t->v[0][i] = t->v[1][i] = t->v[2][i] = NAN;
+        t->w[i] = p->group_mean == IDI_GROUP_POP
+                      ? latest(c, "pop", i, year - p->max_age, year, &y)
+                      : 1.0;
     }
     for (size_t e = 0; e < r->count; e++) {
         size_t row;
         if (cube_economy(c, r->economies[e].code, &row)) {
-            idi[row] = r->economies[e].score.idi;
-            pil[0][row] = r->economies[e].score.pillar[0];
-            pil[1][row] = r->economies[e].score.pillar[1];
+            t->v[0][row] = r->economies[e].score.idi;
+            t->v[1][row] = r->economies[e].score.pillar[0];
+            t->v[2][row] = r->economies[e].score.pillar[1];
         }
     }
+}
+
+static void idi_group_one(const struct idi_rows *t, const struct agg_group *g,
+                          int year, struct compute_idi_group *out)
+{
+    double sum[3] = {0, 0, 0};
+    double wsum = 0;
+
+    snprintf(out->code, sizeof(out->code), "%s", g->code);
+    for (size_t m = 0; m < g->count; m++) {
+        const struct agg_member *mb = &g->members[m];
+        size_t e = mb->economy;
+        if ((mb->from_year && year < mb->from_year) ||
+            (mb->to_year && year > mb->to_year)) {
+            continue;
+        }
+        out->members++;
+        if (isnan(t->v[0][e]) || !(t->w[e] > 0)) {
+            continue;
+        }
+        out->scored++;
+        wsum += t->w[e];
+        for (int k = 0; k < 3; k++) {
+            sum[k] += t->w[e] * t->v[k][e];
+        }
+    }
+    out->idi = wsum > 0 ? sum[0] / wsum : NAN;
+    out->pillar[0] = wsum > 0 ? sum[1] / wsum : NAN;
+    out->pillar[1] = wsum > 0 ? sum[2] / wsum : NAN;
+}
+
+/* Group scores: the simple (or, with group_mean = pop, the population-
+ * weighted) mean of the members' scores. */
+static void idi_groups(struct compute_idi_result *r, struct cube *c,
+                       const struct groups *g, const struct idi_params *p,
+                       int year)
+{
+    struct idi_rows t;
+
+    idi_rows_fill(&t, r, c, p, year);
     r->groups = xcalloc(g->count ? g->count : 1, sizeof(*r->groups));
     r->ngroups = g->count;
     for (size_t k = 0; k < g->count; k++) {
-        struct compute_idi_group *out = &r->groups[k];
-        double sum[3] = {0, 0, 0};
-        snprintf(out->code, sizeof(out->code), "%s", g->items[k].code);
-        for (size_t m = 0; m < g->items[k].count; m++) {
-            const struct agg_member *mb = &g->items[k].members[m];
-            if ((mb->from_year && year < mb->from_year) ||
-                (mb->to_year && year > mb->to_year)) {
-                continue;
-            }
-            out->members++;
-            if (!isnan(idi[mb->economy])) {
-                out->scored++;
-                sum[0] += idi[mb->economy];
-                sum[1] += pil[0][mb->economy];
-                sum[2] += pil[1][mb->economy];
-            }
-        }
-        out->idi = out->scored ? sum[0] / (double)out->scored : NAN;
-        out->pillar[0] = out->scored ? sum[1] / (double)out->scored : NAN;
-        out->pillar[1] = out->scored ? sum[2] / (double)out->scored : NAN;
+        idi_group_one(&t, &g->items[k], year, &r->groups[k]);
     }
-    xfree(idi);
-    xfree(pil[0]);
-    xfree(pil[1]);
+    for (int k = 0; k < 3; k++) {
+        xfree(t.v[k]);
+    }
+    xfree(t.w);
 }
 
 static int idi_load(struct store *s, const struct idi_params *p, int year,
                     struct cube *c, struct err *err)
 {
     struct catalogue cat;
-    const char *codes[2 * IDI_MAX_INDICATORS];
+    const char *codes[2 * IDI_MAX_INDICATORS + 1];
     struct store_obs_query q;
     size_t n = 0;
     int rc = cat_load(s, &cat, err);
@@ -877,6 +971,9 @@ static int idi_load(struct store *s, const struct idi_params *p, int year,
         if (p->ind[i].proxy[0] && cat_get(&cat, p->ind[i].proxy)) {
             codes[n++] = p->ind[i].proxy;
         }
+    }
+    if (rc == 0 && p->group_mean == IDI_GROUP_POP && cat_get(&cat, "pop")) {
+        codes[n++] = "pop";
     }
     memset(&q, 0, sizeof(q));
     q.indicators = codes;
@@ -947,7 +1044,7 @@ int compute_idi(struct store *s, const struct idi_params *p, int year,
         rc = groups_load(s, &c, NULL, &g, err);
     }
     if (rc == 0) {
-        idi_groups(out, &c, &g, year);
+        idi_groups(out, &c, &g, p, year);
     }
     groups_cleanup(&g);
     cube_cleanup(&c);
@@ -993,55 +1090,67 @@ static void afford_groups(struct compute_afford_result *r, const struct cube *c,
     xfree(vals);
 }
 
-static void afford_row(struct cube *c, size_t row, int year,
-                       const char *price_code, const char *published_code,
+static void afford_row(struct cube *c, size_t row,
+                       const struct compute_afford_request *q,
                        struct compute_afford_row *out)
 {
     int y = 0;
 
     snprintf(out->code, sizeof(out->code), "%s", c->economies[row]);
-    out->price_usd = latest(c, price_code, row, year, year, &y);
+    out->price = latest(c, q->price, row, q->year, q->year, &y);
+    out->xr = q->xr ? latest(c, q->xr, row, q->year, q->year, &y) : NAN;
+    out->price_usd =
+        q->xr ? afford_lcu_to_usd(out->price, out->xr) : out->price;
     out->gni_year = 0;
-    out->gni_pc = latest(c, "gni_pc", row, year - 1, year, &out->gni_year);
+    out->gni_pc =
+        latest(c, "gni_pc", row, q->year - 1, q->year, &out->gni_year);
     out->published =
-        published_code ? latest(c, published_code, row, year, year, &y) : NAN;
+        q->published ? latest(c, q->published, row, q->year, q->year, &y) : NAN;
     out->pct = afford_pct_gni(out->price_usd, out->gni_pc);
     out->meets = afford_meets_target(out->pct, AFFORD_TARGET_PCT);
 }
 
-int compute_afford(struct store *s, const char *price_code,
-                   const char *published_code, int year,
+int compute_afford(struct store *s, const struct compute_afford_request *q,
                    struct compute_afford_result *out, struct err *err)
 {
-    const char *codes[3] = {price_code, "gni_pc", published_code};
-    struct store_obs_query q;
+    const char *codes[4];
+    struct store_obs_query oq;
     struct cube c;
     struct groups g;
     double *pct;
+    size_t n = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
     memset(&g, 0, sizeof(g));
-    memset(&q, 0, sizeof(q));
-    q.indicators = codes;
-    q.indicator_count = published_code ? 3 : 2;
-    q.year_from = year - 1;
-    q.year_to = year;
-    q.totals_only = true;
-    rc = cube_load(s, &q, year - 1, year, &c, err);
+    memset(&oq, 0, sizeof(oq));
+    codes[n++] = q->price;
+    codes[n++] = "gni_pc";
+    if (q->published) {
+        codes[n++] = q->published;
+    }
+    if (q->xr) {
+        codes[n++] = q->xr;
+    }
+    oq.indicators = codes;
+    oq.indicator_count = n;
+    oq.year_from = q->year - 1;
+    oq.year_to = q->year;
+    oq.totals_only = true;
+    rc = cube_load(s, &oq, q->year - 1, q->year, &c, err);
     pct = xcalloc(c.neconomies ? c.neconomies : 1, sizeof(double));
     out->rows = xcalloc(c.neconomies ? c.neconomies : 1, sizeof(*out->rows));
     for (size_t row = 0; rc == 0 && row < c.neconomies; row++) {
         struct compute_afford_row *r = &out->rows[out->count];
-        afford_row(&c, row, year, price_code, published_code, r);
+        afford_row(&c, row, q, r);
         pct[row] = r->pct;
-        out->count += !isnan(r->price_usd) || !isnan(r->published);
+        out->count += !isnan(r->price) || !isnan(r->published);
     }
     if (rc == 0) {
         rc = groups_load(s, &c, NULL, &g, err);
     }
     if (rc == 0) {
-        afford_groups(out, &c, pct, &g, year);
+        afford_groups(out, &c, pct, &g, q->year);
     }
     xfree(pct);
     groups_cleanup(&g);

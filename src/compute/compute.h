@@ -130,6 +130,8 @@ void compute_idi_result_free(struct compute_idi_result *r);
  * group. */
 struct compute_afford_row {
     char code[MAX_CODE_LEN + 1];
+    double price;     /* as stored (USD, or local currency with xr) */
+    double xr;        /* local currency units per USD; NaN = none/USD */
     double price_usd; /* NaN = missing */
     double gni_pc;    /* NaN = missing */
     int gni_year;     /* 0 = none */
@@ -150,10 +152,18 @@ struct compute_afford_result {
     size_t ngroups;
 };
 
-/* price_code: the USD basket series (e.g. i154_FBB5_USD); published_code:
- * its % of GNI series or NULL. ERR_NOT_FOUND for unknown codes. */
-int compute_afford(struct store *s, const char *price_code,
-                   const char *published_code, int year,
+struct compute_afford_request {
+    const char *price;     /* monthly basket price series, e.g. i154_FBB5_USD */
+    const char *xr;        /* NULL: price is in USD; else the exchange-rate
+                              series (local currency per USD, annual
+                              average) and price is in local currency */
+    const char *published; /* the % of GNI p.c. series, or NULL */
+    int year;
+};
+
+/* Compute affordability per economy and group for q (borrowed).
+ * ERR_NOT_FOUND for codes not in the catalogue. */
+int compute_afford(struct store *s, const struct compute_afford_request *q,
                    struct compute_afford_result *out,
                    struct err *err) WARN_UNUSED_RESULT;
 /* Free what compute_afford returned. Safe on a zeroed result. */

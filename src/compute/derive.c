@@ -10,6 +10,7 @@
 
 #include "../core/buf.h"
 #include "../core/mem.h"
+#include "../core/strmap.h"
 #include "../model/dims.h"
 #include "../model/model.h"
 
@@ -28,6 +29,7 @@ struct compiled {
     size_t out; /* output series */
     struct cube *cube;
     bool tolerant; /* may give a value with inputs missing */
+    uint64_t seed; /* signature seed: the formula and its output */
 };
 
 static bool same_ref(const struct expr_ref *a, const struct expr_ref *b)
@@ -103,6 +105,10 @@ static int compile(struct compiled *cp, struct cube *c, const struct formula *f,
     if (cp->prog == NULL) {
         return err_prefix(err, "formula of %s", f->code);
     }
+    /* A changed formula (or a part writing another breakdown) gives other
+     * signatures, so its cells are recomputed. */
+    cp->seed = strmap_hash(f->text, strlen(f->text)) ^
+               (strmap_hash(f->out_dims, strlen(f->out_dims)) * 31);
     /* Only these forms can turn a missing input into a value (see
      * expr.h); other formulas are not evaluated when an input is missing,
      * which keeps reruns cheap. */
@@ -110,7 +116,7 @@ static int compile(struct compiled *cp, struct cube *c, const struct formula *f,
                    strstr(f->text, "if") || strstr(f->text, "||") ||
                    strstr(f->text, "&&");
     /* Created after the inputs are resolved: the series array may move. */
-    cube_series_find(c, f->code, "", true, &cp->out);
+    cube_series_find(c, f->code, f->out_dims, true, &cp->out);
     return 0;
 }
 
@@ -144,7 +150,7 @@ static void gather_cell(const struct compiled *cp, size_t row, int year,
 
     g->present = 0;
     g->estimated = false;
-    g->sig = 1469598103934665603ULL;
+    g->sig = cp->seed;
     for (size_t i = 0; i < cp->nslots; i++) {
         const struct slot *s = &cp->slots[i];
         const struct cube_series *se;
@@ -321,8 +327,9 @@ static bool is_alias(const struct formula *f)
     while (len > 0 && t[len - 1] == ' ') {
         len--;
     }
-    return f->nrefs == 1 && f->refs[0].dim_count == 0 &&
-           f->refs[0].offset == 0 && strlen(f->refs[0].name) == len &&
+    return f->out_dims[0] == '\0' && f->nrefs == 1 &&
+           f->refs[0].dim_count == 0 && f->refs[0].offset == 0 &&
+           strlen(f->refs[0].name) == len &&
            strncmp(t, f->refs[0].name, len) == 0;
 }
 

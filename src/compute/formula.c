@@ -58,6 +58,7 @@ static int parse_one(struct formula *f, const struct indicator *ind,
         return err->code;
     }
     f->code = xstrdup(ind->code);
+    f->out_dims = xstrdup("");
     f->text = xstrdup(ind->formula);
     f->refs = expr_refs(f->ast, &f->nrefs);
     for (size_t i = 0; i < f->nrefs; i++) {
@@ -77,6 +78,7 @@ static int parse_one(struct formula *f, const struct indicator *ind,
 
 static void formula_cleanup(struct formula *f)
 {
+    xfree(f->out_dims);
     expr_free(f->ast);
     xfree(f->code);
     xfree(f->text);
@@ -163,6 +165,57 @@ static int order(struct formula *in, size_t n, struct formula *out,
     return rc;
 }
 
+/* SDG indicators whose breakdown values are separate catalogue series
+ * (spec/indicators/sdg.md): 9.c.1 by technology, 4.4.1 by skill area.
+ * Each part is a formula "SOURCE" writing the SDG code with that
+ * breakdown. */
+static const struct sdg_part {
+    const char *sdg;
+    const char *dims; /* canonical */
+    const char *source;
+} sdg_parts[] = {
+    {"SDG-9.c.1", "tech=2G", "i271pop"},
+    {"SDG-9.c.1", "tech=3G", "i271G"},
+    {"SDG-9.c.1", "tech=4G", "i271GA"},
+    {"SDG-9.c.1", "tech=5G", "i271G5_pop"},
+    {"SDG-4.4.1", "skill=INF", "HH15.INF"},
+    {"SDG-4.4.1", "skill=COM", "HH15.COM"},
+    {"SDG-4.4.1", "skill=CRE", "HH15.CRE"},
+    {"SDG-4.4.1", "skill=SAF", "HH15.SAF"},
+    {"SDG-4.4.1", "skill=PRB", "HH15.PRB"},
+};
+
+/* Append the SDG parts whose SDG code (without a formula of its own) and
+ * source are both in the catalogue. They come last: nothing refers to SDG
+ * codes, and their sources are inputs or computed earlier. */
+static void add_sdg_parts(struct formula_set *out, size_t n,
+                          const struct strmap *codes,
+                          const struct indicator *inds)
+{
+    struct err err;
+
+    for (size_t i = 0; i < ARRAY_COUNT(sdg_parts); i++) {
+        const struct sdg_part *sp = &sdg_parts[i];
+        const struct indicator *sdg = find_ind(codes, inds, sp->sdg);
+        struct formula *f = &out->items[n];
+        if (sdg == NULL || (sdg->formula && sdg->formula[0]) ||
+            find_ind(codes, inds, sp->source) == NULL) {
+            continue;
+        }
+        memset(f, 0, sizeof(*f));
+        f->ast = expr_parse(sp->source, strlen(sp->source), &err);
+        if (f->ast == NULL) {
+            continue; /* cannot happen: sources are plain names */
+        }
+        f->code = xstrdup(sp->sdg);
+        f->text = xstrdup(sp->source);
+        f->out_dims = xstrdup(sp->dims);
+        f->refs = expr_refs(f->ast, &f->nrefs);
+        n++;
+    }
+    out->count = n;
+}
+
 int formula_set_build(struct formula_set *out, const struct indicator *inds,
                       size_t count, const struct dimset *allowed,
                       struct err *err)
@@ -187,19 +240,20 @@ int formula_set_build(struct formula_set *out, const struct indicator *inds,
             err_prefix(err, "formula of %s", inds[i].code);
         }
     }
-    strmap_cleanup(&codes);
-    out->items = xcalloc(n ? n : 1, sizeof(*out->items));
+    out->items = xcalloc(n + ARRAY_COUNT(sdg_parts), sizeof(*out->items));
     if (rc == 0) {
         rc = order(parsed, n, out->items, err);
     }
+    if (rc == 0) {
+        add_sdg_parts(out, n, &codes, inds);
+    }
+    strmap_cleanup(&codes);
     if (rc != 0) {
         for (size_t i = 0; i < n; i++) {
             formula_cleanup(&parsed[i]);
         }
         xfree(out->items);
         out->items = NULL;
-    } else {
-        out->count = n;
     }
     xfree(parsed);
     return rc;

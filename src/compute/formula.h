@@ -2,7 +2,10 @@
  * is parsed once with the expression language (expr/), checked against the
  * catalogue (known indicators, declared dimensions, no cycles between
  * derived indicators) and put in dependency order, inputs first. A
- * catalogue that fails any check is rejected as a whole. */
+ * catalogue that fails any check is rejected as a whole. SDG indicators
+ * whose breakdowns are separate series (9.c.1 by technology from i271pop,
+ * i271G, i271GA, i271G5_pop; 4.4.1 by skill area from HH15.*) are added
+ * as one formula per breakdown value (out_dims). */
 #ifndef ICTDEV_COMPUTE_FORMULA_H
 #define ICTDEV_COMPUTE_FORMULA_H
 
@@ -17,6 +20,8 @@
 struct formula {
     char *code;                  /* owned: the derived indicator */
     char *text;                  /* owned: its formula as written */
+    char *out_dims;              /* owned: canonical dims key of the output:
+                                    "" except for SDG breakdown parts */
     struct expr *ast;            /* owned */
     const struct expr_ref *refs; /* borrowed from ast; nrefs entries */
     size_t nrefs;

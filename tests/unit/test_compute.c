@@ -37,6 +37,9 @@ static void put_ref(struct store *s, const char *extra_formula)
         mk_ind("i911mw", "100 * i271mw / pop", "wmean", "pop"),
         mk_ind("SDG-x", "i911mw", "wmean", "pop"),
         mk_ind("cyc", extra_formula, "none", ""),
+        mk_ind("gni_pc", "", "median", ""),
+        mk_ind("p_lcu", "", "median", ""),
+        mk_ind("xr", "", "none", ""),
     };
     struct err err;
 
@@ -99,6 +102,12 @@ static struct store *fresh(const char *extra_formula)
     put_obs(s, "i271mw", "BBB", 2020, 60, OBS_ESTIMATED);
     put_obs(s, "pop", "AAA", 2021, 100, OBS_REPORTED);
     put_obs(s, "i271mw", "AAA", 2021, 70, OBS_REPORTED);
+    put_obs(s, "gni_pc", "AAA", 2019, 6000, OBS_REPORTED);
+    put_obs(s, "p_lcu", "AAA", 2020, 1300, OBS_REPORTED);
+    put_obs(s, "xr", "AAA", 2020, 130, OBS_REPORTED);
+    put_obs(s, "gni_pc", "BBB", 2020, 1200, OBS_REPORTED);
+    put_obs(s, "p_lcu", "BBB", 2020, 500, OBS_REPORTED);
+    put_obs(s, "xr", "BBB", 2020, 50, OBS_REPORTED);
     assert_ok(store_batch_commit(s, &bid, NULL, &err), &err);
     return s;
 }
@@ -247,12 +256,39 @@ static void test_aggregate_one(void **state)
     drop(s);
 }
 
+/* A basket in local currency converted with the store's exchange rate;
+ * GNI p.c. of the year before when the year's is missing. */
+static void test_afford_lcu(void **state)
+{
+    struct store *s = fresh("");
+    struct compute_afford_request q = {"p_lcu", "xr", NULL, 2020};
+    struct compute_afford_result r;
+    struct err err;
+    (void)state;
+
+    assert_ok(compute_afford(s, &q, &r, &err), &err);
+    assert_int_equal(r.count, 2);
+    assert_string_equal(r.rows[0].code, "AAA");
+    assert_close(r.rows[0].price_usd, 10, 1e-12);
+    assert_int_equal(r.rows[0].gni_year, 2019);
+    assert_close(r.rows[0].pct, 2.0, 1e-12);
+    assert_true(r.rows[0].meets);
+    assert_close(r.rows[1].pct, 10.0, 1e-12); /* 10 USD x 12 / 1200 */
+    assert_false(r.rows[1].meets);
+    assert_int_equal(r.ngroups, 1);
+    assert_close(r.groups[0].s.median, 6.0, 1e-12);
+    assert_int_equal(r.groups[0].s.n_meeting, 1);
+    compute_afford_result_free(&r);
+    drop(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute_and_rerun),
         cmocka_unit_test(test_cycle_rejected),
         cmocka_unit_test(test_aggregate_one),
+        cmocka_unit_test(test_afford_lcu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -219,6 +219,41 @@ static void test_rerun_is_incremental(void **state)
     formula_set_cleanup(&fs);
 }
 
+/* SDG 9.c.1 is assembled by technology from separate coverage series. */
+static void test_sdg_parts(void **state)
+{
+    const char *econ[] = {"KEN"};
+    struct indicator cat[4];
+    struct formula_set fs;
+    struct cube c;
+    struct sink s = {{0}, 0, 0};
+    struct derive_opts o = {put, problem, &s};
+    struct derive_stats st;
+    struct err err;
+    size_t g3, g4;
+    (void)state;
+
+    cat[0] = ind("SDG-9.c.1", "tech;area", "");
+    cat[1] = ind("i271G", "area", "");
+    cat[2] = ind("i271GA", "area", "");
+    assert_ok(formula_set_build(&fs, cat, 3, NULL, &err), &err);
+    assert_int_equal(fs.count, 2);
+    assert_string_equal(fs.items[0].out_dims, "tech=3G");
+    cube_init(&c, econ, 1, 2022, 1);
+    cube_series_find(&c, "i271G", "", true, &g3);
+    cube_series_find(&c, "i271GA", "", true, &g4);
+    cube_set(&c, g3, 0, 2022, 98, OBS_REPORTED, CUBE_LOADED, 1);
+    cube_set(&c, g4, 0, 2022, 97, OBS_ESTIMATED, CUBE_LOADED, 1);
+    buf_init(&s.log);
+    assert_ok(derive_run(&c, &fs, &o, &st, &err), &err);
+    assert_string_equal(buf_cstr(&s.log),
+                        "SDG-9.c.1[tech=3G] KEN 2022 98 reported\n"
+                        "SDG-9.c.1[tech=4G] KEN 2022 97 estimated\n");
+    buf_cleanup(&s.log);
+    cube_cleanup(&c);
+    formula_set_cleanup(&fs);
+}
+
 static void test_note_sig(void **state)
 {
     (void)state;
@@ -233,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_order_and_errors),
         cmocka_unit_test(test_derive_run),
         cmocka_unit_test(test_rerun_is_incremental),
+        cmocka_unit_test(test_sdg_parts),
         cmocka_unit_test(test_note_sig),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
