@@ -38,6 +38,7 @@ if [ "${ICTDEV_TEST_DEPS:-0}" = 1 ]; then
     # tests/pg/run-suite.sh starts a throwaway PostgreSQL cluster (issue 6).
     need_file "$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1)" postgresql
     need_cmd psql postgresql-client
+    need_cmd xmllint libxml2-utils
 fi
 if [ -z "$missing" ]; then
     exit 0

@@ -73,5 +73,6 @@ int cmd_restore(int argc, char **argv, struct cli_ctx *ctx);
 
 /* ictdev migrate (issue 6): copy an SQLite store into PostgreSQL. */
 int cmd_migrate(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_plan(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

@@ -46,6 +46,8 @@ static const struct cli_command commands[] = {
     {"rules", "list or reload the validation rules", cmd_rules},
     {"backup", "copy the store to a file (online backup)", cmd_backup},
     {"restore", "replace the store with a backup", cmd_restore},
+    {"plan", "the results framework: KPIs, progress, links, report, IATI",
+     cmd_plan},
 };
 
 static void print_help(FILE *out)

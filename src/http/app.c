@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/mem.h"
+#include "../store/plan_store.h"
 #include "app_int.h"
 #include "collect_http.h"
 
@@ -32,6 +33,14 @@ static const struct route routes[] = {
     {"/groups/{}", page_group},
     {"/catalogue", page_catalogue},
     {"/static/{}", static_file},
+    {"/api/v1/plan", api_plan},
+    {"/api/v1/plan/progress", api_plan_progress},
+    {"/api/v1/plan/links", api_plan_links_q},
+    {"/api/v1/plan/links/{}", api_plan_links},
+    {"/api/v1/plan/matrix", api_plan_matrix},
+    {"/api/v1/plan/report", api_plan_report},
+    {"/api/v1/plan/iati", api_plan_iati},
+    {"/plan", page_plan},
 };
 
 static void free_store(void *p)
@@ -332,6 +341,15 @@ static int64_t revision(void *cls, time_t *out_time)
     }
     if (store_last_revision(st, &b, &t, &err) != 0) {
         return -1;
+    }
+    {
+        /* A plan change must change validators too: its version counts
+         * in the high bits. */
+        int64_t pv = 0, pt = 0;
+        if (plan_store_last(st, &pv, &pt, &err) == 0 && pv > 0) {
+            b += pv << 32;
+            t = pt > t ? pt : t;
+        }
     }
     *out_time = (time_t)t;
     return b;

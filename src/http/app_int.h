@@ -99,6 +99,16 @@ void page_economy(struct ctx *c);
 void page_group(struct ctx *c);
 void page_catalogue(struct ctx *c);
 
+/* The results framework (plan_http.c). */
+void api_plan(struct ctx *c);
+void api_plan_progress(struct ctx *c);
+void api_plan_links(struct ctx *c);
+void api_plan_links_q(struct ctx *c);
+void api_plan_matrix(struct ctx *c);
+void api_plan_report(struct ctx *c);
+void api_plan_iati(struct ctx *c);
+void page_plan(struct ctx *c);
+
 /* Serve /static/NAME from the files built into the binary; 404 if none. */
 void static_file(struct ctx *c);
 
