@@ -49,7 +49,7 @@ const char *const store_sql_migrations[] = {
     " note TEXT,"
     " PRIMARY KEY(area_id, indicator_id, year, dims, batch_id))"
     " WITHOUT ROWID;",
-/* 2: data collection (store/collect_store.c): users, API tokens and
+    /* 2: data collection (store/collect_store.c): users, API tokens and
      * sessions (hashes only), uploaded files by SHA-256, submissions with
      * their values, rule results and review comments, the rules, and the
      * audit log. Submissions and the audit log are never deleted; the
