@@ -32,6 +32,12 @@ fi
 if ! "$tmp/mkfixture" "$tmp/test.db" .; then
     echo "FAIL http: fixture"; fail=1; finish
 fi
+# Aggregates (and derived values) as `make run` has them, so the aggregate
+# endpoints and pages are tested on computed values.
+if ! build/ictdev --db "$tmp/test.db" compute >"$tmp/compute.out" 2>&1; then
+    echo "FAIL http: compute on the fixture"; cat "$tmp/compute.out"
+    fail=1; finish
+fi
 "$bin" --db "$tmp/test.db" serve --port 0 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 port=""
