@@ -23,6 +23,9 @@ static const struct route routes[] = {
     {"/api/v1/groups/{}", api_group},
     {"/api/v1/data", api_data},
     {"/api/v1/data/{}/{}", api_data_short},
+    {"/api/v1/aggregates", api_aggregates},
+    {"/api/v1/idi", api_idi},
+    {"/api/v1/affordability", api_affordability},
     {"/sdmx/data/{}", api_sdmx},
     {"/sdmx/data/{}/{}", api_sdmx},
     {"/", page_home},
@@ -30,6 +33,7 @@ static const struct route routes[] = {
     {"/economies/{}", page_economy},
     {"/groups/{}", page_group},
     {"/catalogue", page_catalogue},
+    {"/idi", page_idi},
     {"/static/{}", static_file},
 };
 
@@ -305,6 +309,7 @@ struct app *app_new(const char *db_path, const char *geo_path, struct err *err)
         return NULL;
     }
     pthread_key_create(&a->key, free_store);
+    results_init(a, geo_path);
     return a;
 }
 

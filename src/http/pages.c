@@ -1231,3 +1231,10 @@ out:
     xfree(go.source);
     xfree(go.note);
 }
+
+/* ---- IDI ---- */
+
+void page_idi(struct ctx *c)
+{
+    http_problem(c->resp, 404, c->req->path, "pending");
+}
