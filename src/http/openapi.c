@@ -1,5 +1,7 @@
 /* The OpenAPI 3.1 description of the API, generated once from a Python
  * dict and kept here as text; edit both together with the handlers. */
+#include <string.h>
+
 #include "app_int.h"
 
 static const char doc[] =
@@ -540,9 +542,20 @@ static const char doc[] =
     "\"required\":[\"v"
     "ersion\",\"class\",\"id\",\"size\",\"dimension\",\"value\"]}}}}";
 
+#include "openapi_results.inc"
+
 void api_openapi(struct ctx *c)
 {
-    buf_append(&c->resp->body, doc, sizeof(doc) - 1);
+    static const char key[] = "\"paths\":{";
+    const char *at = strstr(doc, key);
+    size_t head = at ? (size_t)(at - doc) + sizeof(key) - 1 : 0;
+    /* The results paths go first inside "paths". */
+    buf_append(&c->resp->body, doc, head);
+    if (at) {
+        buf_append(&c->resp->body, openapi_results_paths,
+                   sizeof(openapi_results_paths) - 1);
+    }
+    buf_append(&c->resp->body, doc + head, sizeof(doc) - 1 - head);
     buf_putc(&c->resp->body, '\n');
     c->resp->ctype = "application/json";
 }

@@ -62,6 +62,18 @@ if [ -z "$p" ]; then
 fi
 pass=$((pass + p))
 fail=$((fail + f))
+# The computed results (aggregates, IDI, affordability) against the CLI's
+# output for the same store.
+python3 tests/http/results_test.py "$port" "$tmp/test.db" build/ictdev \
+    >"$tmp/py2" 2>&1
+sed '$d' "$tmp/py2"
+p=$(tail -1 "$tmp/py2" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(tail -1 "$tmp/py2" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+if [ -z "$p" ]; then
+    echo "FAIL http: results_test.py crashed"; tail -20 "$tmp/py2"; f=1; p=0
+fi
+pass=$((pass + p))
+fail=$((fail + f))
 # A load while the server runs: the CSV answer loads back unchanged, a
 # changed value makes a new revision, and the server's ETag and answer
 # follow within a second or so (the revision is re-read once a second).
