@@ -321,6 +321,7 @@ void app_free(struct app *a)
     /* The main thread may have opened one for checks. */
     free_store(pthread_getspecific(a->key));
     pthread_key_delete(a->key);
+    results_free(a);
     geo_free(a->world);
     xfree(a->db_path);
     xfree(a);

@@ -16,13 +16,16 @@
 #include "app.h"
 #include "server.h"
 
+struct results_cache;
+
 struct app {
     char *db_path;           /* owned */
     struct geo_world *world; /* owned; shared read-only by all threads */
     pthread_key_t key;       /* per-thread struct store * */
     struct idi_params idi;   /* from data/idi_params.csv, when idi_ok */
     bool idi_ok;
-    char idi_err[256]; /* why not, when !idi_ok */
+    char idi_err[256];        /* why not, when !idi_ok */
+    struct results_cache *rc; /* owned; results.c */
 };
 
 /* A request in flight: the app, the request, its path parameters. */
@@ -88,6 +91,19 @@ void names_cleanup(struct names *nm);
  * data/idi_params.csv), else ./data/idi_params.csv. A failure leaves the
  * IDI unavailable (503) and is reported on stderr; it never stops serve. */
 void results_init(struct app *a, const char *geo_path);
+/* Free what results_init made. */
+void results_free(struct app *a);
+/* The IDI of the latest year with scores (results_idi with year 0), or
+ * NULL when unavailable; computed once per store revision and shared by
+ * all threads (borrowed until app_free). */
+const struct compute_idi_result *
+results_idi_latest(struct ctx *c, struct store *st, int *out_year);
+/* Affordability of basket 0 (fixed) or 1 (mobile) in the store's last
+ * year with data minus back (0..5), or NULL; cached like the IDI. */
+const struct compute_afford_result *results_afford_recent(struct ctx *c,
+                                                          struct store *st,
+                                                          int basket, int back,
+                                                          int *out_year);
 /* The loaded IDI parameters, or NULL. */
 const struct idi_params *results_idi_params(const struct app *a);
 /* compute_idi for year; year 0 = the latest year (of the store's last six)

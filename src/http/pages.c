@@ -1289,6 +1289,7 @@ void page_idi(struct ctx *c)
     const struct idi_params *p = results_idi_params(c->app);
     const char *ys = query_get(&c->req->query, "year");
     struct compute_idi_result r;
+    const struct compute_idi_result *rp = &r;
     struct names nm;
     struct store *st;
     struct err err;
@@ -1318,7 +1319,15 @@ void page_idi(struct ctx *c)
     if ((st = ctx_store_or_respond(c)) == NULL) {
         return;
     }
-    if (results_idi(st, p, year, &r, &used, &err) != 0) {
+    if (year == 0) {
+        /* The default page: the shared, cached result. */
+        rp = results_idi_latest(c, st, &used);
+        if (rp == NULL) {
+            http_problem(c->resp, 503, c->req->path, "the IDI failed");
+            c->resp->no_cache = true;
+            return;
+        }
+    } else if (results_idi(st, p, year, &r, &used, &err) != 0) {
         compute_idi_result_free(&r);
         ctx_fail(c, &err);
         return;
@@ -1328,12 +1337,12 @@ void page_idi(struct ctx *c)
         ctx_fail(c, &err);
         return;
     }
-    order = xcalloc(r.count + 1, sizeof(*order));
-    for (size_t i = 0; i < r.count; i++) {
-        if (r.economies[i].rank > 0) {
+    order = xcalloc(rp->count + 1, sizeof(*order));
+    for (size_t i = 0; i < rp->count; i++) {
+        if (rp->economies[i].rank > 0) {
             size_t j = n++;
             while (j > 0 &&
-                   r.economies[order[j - 1]].rank > r.economies[i].rank) {
+                   rp->economies[order[j - 1]].rank > rp->economies[i].rank) {
                 order[j] = order[j - 1];
                 j--;
             }
@@ -1359,7 +1368,7 @@ void page_idi(struct ctx *c)
                 "class=\"num\">IDI</th><th class=\"num\">Universal</th><th "
                 "class=\"num\">Meaningful</th></tr></thead><tbody>");
     for (size_t k = 0; k < n; k++) {
-        const struct compute_idi_economy *e = &r.economies[order[k]];
+        const struct compute_idi_economy *e = &rp->economies[order[k]];
         buf_printf(b, "<tr><td class=\"num\">%d</td><td>", e->rank);
         link_eco(b, &nm, e->code);
         buf_puts(b, "</td>");
@@ -1374,8 +1383,8 @@ void page_idi(struct ctx *c)
                 "class=\"num\">IDI</th><th class=\"num\">Universal</th><th "
                 "class=\"num\">Meaningful</th><th class=\"num\">Scored"
                 "</th></tr></thead><tbody>");
-    for (size_t k = 0; k < r.ngroups; k++) {
-        const struct compute_idi_group *g = &r.groups[k];
+    for (size_t k = 0; k < rp->ngroups; k++) {
+        const struct compute_idi_group *g = &rp->groups[k];
         if (g->scored == 0) {
             continue;
         }
@@ -1402,22 +1411,20 @@ static void economy_results(struct ctx *c, struct store *st, const char *code,
 {
     const struct idi_params *p = results_idi_params(c->app);
     struct buf *b = &c->resp->body;
-    struct compute_idi_result r;
-    struct err err;
+    const struct compute_idi_result *r;
     int used = 0;
-    static const char *const baskets[2] = {"fixed", "mobile"};
     static const char *const labels[2] = {"Fixed broadband, 5 GB",
                                           "Mobile data-only broadband, 5 GB"};
 
     buf_puts(b, "<h2>ICT Development Index</h2>");
-    memset(&r, 0, sizeof(r));
-    if (p == NULL || results_idi(st, p, 0, &r, &used, &err) != 0) {
+    r = results_idi_latest(c, st, &used);
+    if (p == NULL || r == NULL) {
         buf_puts(b, "<p class=\"pending\">The IDI is unavailable.</p>");
     } else {
         const struct compute_idi_economy *e = NULL;
-        for (size_t i = 0; i < r.count; i++) {
-            if (strcmp(r.economies[i].code, code) == 0) {
-                e = &r.economies[i];
+        for (size_t i = 0; i < r->count; i++) {
+            if (strcmp(r->economies[i].code, code) == 0) {
+                e = &r->economies[i];
             }
         }
         if (e == NULL || isnan(e->score.idi)) {
@@ -1428,12 +1435,12 @@ static void economy_results(struct ctx *c, struct store *st, const char *code,
         } else {
             size_t scored = 0;
             double reg = NAN;
-            for (size_t i = 0; i < r.count; i++) {
-                scored += r.economies[i].rank > 0;
+            for (size_t i = 0; i < r->count; i++) {
+                scored += r->economies[i].rank > 0;
             }
-            for (size_t k = 0; k < r.ngroups; k++) {
-                if (strcmp(r.groups[k].code, region) == 0) {
-                    reg = r.groups[k].idi;
+            for (size_t k = 0; k < r->ngroups; k++) {
+                if (strcmp(r->groups[k].code, region) == 0) {
+                    reg = r->groups[k].idi;
                 }
             }
             buf_printf(b,
@@ -1447,9 +1454,10 @@ static void economy_results(struct ctx *c, struct store *st, const char *code,
                        e->score.pillar[IDI_PILLAR_U],
                        e->score.pillar[IDI_PILLAR_M]);
             if (!isnan(reg)) {
-                buf_puts(b, "<tr><th>Region mean</th><td class=\"num\">");
-                buf_printf(b, "%.1f", reg);
-                buf_puts(b, "</td></tr>");
+                buf_printf(b,
+                           "<tr><th>Region mean</th><td class=\"num\">%.1f"
+                           "</td></tr>",
+                           reg);
             }
             buf_puts(b, "</tbody></table><p><a href=\"/api/v1/idi?year=");
             buf_printf(b, "%d&amp;economy=", used);
@@ -1461,7 +1469,6 @@ static void economy_results(struct ctx *c, struct store *st, const char *code,
         }
         idi_note(b, p);
     }
-    compute_idi_result_free(&r);
 
     buf_printf(b,
                "<h2>Affordability</h2><p>Monthly basket price as a share "
@@ -1472,34 +1479,23 @@ static void economy_results(struct ctx *c, struct store *st, const char *code,
                "class=\"num\">Region median</th></tr></thead><tbody>",
                AFFORD_TARGET_PCT);
     for (int k = 0; k < 2; k++) {
-        struct compute_afford_request q;
-        struct compute_afford_result ar;
-        const struct compute_afford_row *w = NULL;
         bool found = false;
-        struct store_counts sc;
-        int top;
-        memset(&q, 0, sizeof(q));
-        (void)results_basket(baskets[k], &q);
         buf_printf(b, "<tr><td>%s</td>", labels[k]);
-        if (store_counts(st, &sc, &err) != 0) {
-            buf_puts(b, "<td colspan=\"4\">unavailable</td></tr>");
-            continue;
-        }
-        top = sc.year_max ? sc.year_max : 2023;
-        for (int y = top; y > top - 6 && !found; y--) {
-            memset(&ar, 0, sizeof(ar));
-            q.year = y;
-            if (compute_afford(st, &q, &ar, &err) != 0) {
+        for (int back = 0; back < 6 && !found; back++) {
+            int y = 0;
+            const struct compute_afford_result *ar =
+                results_afford_recent(c, st, k, back, &y);
+            const struct compute_afford_row *w = NULL;
+            if (ar == NULL) {
                 break;
             }
-            for (size_t i = 0; i < ar.count; i++) {
-                if (strcmp(ar.rows[i].code, code) == 0 &&
-                    !isnan(ar.rows[i].pct)) {
-                    w = &ar.rows[i];
+            for (size_t i = 0; i < ar->count; i++) {
+                if (strcmp(ar->rows[i].code, code) == 0 &&
+                    !isnan(ar->rows[i].pct)) {
+                    w = &ar->rows[i];
                 }
             }
             if (w == NULL) {
-                compute_afford_result_free(&ar);
                 continue;
             }
             found = true;
@@ -1507,14 +1503,13 @@ static void economy_results(struct ctx *c, struct store *st, const char *code,
                        "<td class=\"num\">%d</td><td class=\"num\">%.2f"
                        "</td><td>%s</td><td class=\"num\">",
                        y, w->pct, w->meets ? "met" : "not met");
-            for (size_t g = 0; g < ar.ngroups; g++) {
-                if (strcmp(ar.groups[g].code, region) == 0 &&
-                    !isnan(ar.groups[g].s.median)) {
-                    buf_printf(b, "%.2f", ar.groups[g].s.median);
+            for (size_t g = 0; g < ar->ngroups; g++) {
+                if (strcmp(ar->groups[g].code, region) == 0 &&
+                    !isnan(ar->groups[g].s.median)) {
+                    buf_printf(b, "%.2f", ar->groups[g].s.median);
                 }
             }
             buf_puts(b, "</td></tr>");
-            compute_afford_result_free(&ar);
         }
         if (!found) {
             buf_puts(b, "<td colspan=\"4\" class=\"muted\">no price or "

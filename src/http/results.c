@@ -4,6 +4,7 @@
  * and /api/v1/affordability (compute_afford). JSON or CSV. Nothing here
  * writes to the store: every GET reads. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,130 @@
 #define AGG_MAX_ROWS (1u << 20)
 #define AGG_MAX_LIST 300
 
+/* ---- cache of the profile pages' computations ---- */
+
+#define RC_YEARS 6
+
+/* Results of one revision. Replaced sets are retired, not freed, so that a
+ * pointer handed out stays valid until app_free (few revisions happen
+ * while a server runs). */
+struct rc_set {
+    int64_t rev;
+    bool idi_done;
+    int idi_rc;
+    int idi_year;
+    struct compute_idi_result idi;
+    bool aff_done[2][RC_YEARS];
+    int aff_rc[2][RC_YEARS];
+    struct compute_afford_result aff[2][RC_YEARS];
+    int aff_top;
+    struct rc_set *older;
+};
+
+struct results_cache {
+    pthread_mutex_t mu;
+    struct rc_set *cur;
+};
+
+static void rc_set_free(struct rc_set *s)
+{
+    while (s) {
+        struct rc_set *o = s->older;
+        compute_idi_result_free(&s->idi);
+        for (int k = 0; k < 2; k++) {
+            for (int y = 0; y < RC_YEARS; y++) {
+                compute_afford_result_free(&s->aff[k][y]);
+            }
+        }
+        xfree(s);
+        s = o;
+    }
+}
+
+void results_free(struct app *a)
+{
+    if (a->rc) {
+        rc_set_free(a->rc->cur);
+        pthread_mutex_destroy(&a->rc->mu);
+        xfree(a->rc);
+        a->rc = NULL;
+    }
+}
+
+/* The set of rev; called with the lock held. */
+static struct rc_set *rc_current(struct results_cache *rc, int64_t rev)
+{
+    if (rc->cur == NULL || rc->cur->rev != rev) {
+        struct rc_set *s = xcalloc(1, sizeof(*s));
+        s->rev = rev;
+        s->older = rc->cur;
+        rc->cur = s;
+    }
+    return rc->cur;
+}
+
+const struct compute_idi_result *
+results_idi_latest(struct ctx *c, struct store *st, int *out_year)
+{
+    const struct idi_params *p = results_idi_params(c->app);
+    struct results_cache *rc = c->app->rc;
+    struct rc_set *s;
+    struct err err;
+    const struct compute_idi_result *out = NULL;
+    if (p == NULL) {
+        return NULL;
+    }
+    pthread_mutex_lock(&rc->mu);
+    s = rc_current(rc, c->req->revision);
+    if (!s->idi_done) {
+        s->idi_rc = results_idi(st, p, 0, &s->idi, &s->idi_year, &err);
+        s->idi_done = true;
+    }
+    if (s->idi_rc == 0) {
+        out = &s->idi;
+        *out_year = s->idi_year;
+    }
+    pthread_mutex_unlock(&rc->mu);
+    return out;
+}
+
+const struct compute_afford_result *results_afford_recent(struct ctx *c,
+                                                          struct store *st,
+                                                          int basket, int back,
+                                                          int *out_year)
+{
+    struct results_cache *rc = c->app->rc;
+    struct rc_set *s;
+    struct err err;
+    const struct compute_afford_result *out = NULL;
+    if (basket < 0 || basket > 1 || back < 0 || back >= RC_YEARS) {
+        return NULL;
+    }
+    pthread_mutex_lock(&rc->mu);
+    s = rc_current(rc, c->req->revision);
+    if (s->aff_top == 0) {
+        struct store_counts sc;
+        s->aff_top = store_counts(st, &sc, &err) == 0 && sc.year_max
+                         ? sc.year_max
+                         : 2023;
+    }
+    if (!s->aff_done[basket][back]) {
+        struct compute_afford_request q;
+        memset(&q, 0, sizeof(q));
+        (void)results_basket(basket ? "mobile" : "fixed", &q);
+        q.year = s->aff_top - back;
+        s->aff_rc[basket][back] =
+            compute_afford(st, &q, &s->aff[basket][back], &err);
+        s->aff_done[basket][back] = true;
+    }
+    if (s->aff_rc[basket][back] == 0) {
+        out = &s->aff[basket][back];
+        *out_year = s->aff_top - back;
+    }
+    pthread_mutex_unlock(&rc->mu);
+    return out;
+}
+
 /* ---- IDI parameters ---- */
 
 void results_init(struct app *a, const char *geo_path)
@@ -28,6 +153,8 @@ void results_init(struct app *a, const char *geo_path)
     const char *env = getenv("ICTDEV_DATA");
     struct err err;
     a->idi_ok = false;
+    a->rc = xcalloc(1, sizeof(*a->rc));
+    pthread_mutex_init(&a->rc->mu, NULL);
     path[0] = '\0';
     if (env && env[0]) {
         snprintf(path, sizeof(path), "%s/idi_params.csv", env);
