@@ -5,6 +5,7 @@
 CC      ?= cc
 PKGS    := sqlite3 jansson libmicrohttpd zlib
 PKGS    += libsodium
+PKGS    += libpq
 TPKGS   := cmocka
 WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wconversion \

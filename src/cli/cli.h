@@ -60,4 +60,7 @@ int cmd_idi(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_afford(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
 
+/* ictdev migrate (issue 6): copy an SQLite store into PostgreSQL. */
+int cmd_migrate(int argc, char **argv, struct cli_ctx *ctx);
+
 #endif

@@ -34,6 +34,7 @@ static const struct cli_command commands[] = {
     {"idi", "ICT Development Index (2023 methodology)", cmd_idi},
     {"afford", "price baskets as % of GNI per capita, 2% target", cmd_afford},
     {"serve", "serve the HTTP API and web portal", cmd_serve},
+    {"migrate", "copy an SQLite store into PostgreSQL, verified", cmd_migrate},
 };
 
 static void print_help(FILE *out)
