@@ -1035,6 +1035,11 @@ static int emit(struct compiler *c, uint32_t op, uint32_t a, double k,
 
 static int compile_node(struct compiler *c, int idx);
 
+static bool is_ordering(int op)
+{
+    return op == OP_LT || op == OP_LE || op == OP_GT || op == OP_GE;
+}
+
 static int compile_leaf(struct compiler *c, const struct node *n)
 {
     double v;
@@ -1189,6 +1194,14 @@ static int compile_node(struct compiler *c, int idx)
     case N_BINARY:
         if (n->op == OP_AND || n->op == OP_OR) {
             return compile_logic(c, n);
+        }
+        if (is_ordering(n->op) && (c->e->nodes[n->a].kind == N_STR ||
+                                   c->e->nodes[n->b].kind == N_STR)) {
+            /* Text maps to a code number whose order means nothing. */
+            return err_set(c->err, ERR_INVALID,
+                           "column %d: text can only be compared with == "
+                           "or !=",
+                           n->column);
         }
         rc = compile_node(c, n->a);
         if (rc == 0) {

@@ -274,6 +274,8 @@ static void test_errors(void **state)
     fails("a + zz", ERR_NOT_FOUND, "column 5: unknown name 'zz'");
     fails("a == \"F\"", ERR_INVALID,
           "column 6: text \"F\" is not allowed here");
+    fails("a < \"F\"", ERR_INVALID,
+          "column 3: text can only be compared with == or !=");
     fails("\"abc", ERR_PARSE, "column 1: unterminated string");
     fails("`abc", ERR_PARSE, "column 1: unterminated `name`");
     fails("i[tech]", ERR_PARSE, "column 7: expected '='");
