@@ -187,28 +187,76 @@ static int groups_load(struct store *s, const struct cube *c, const char *only,
 
 /* ---- Loading observations into a cube ----------------------------------- */
 
+/* Rows arrive by indicator, economy, year: the economy row and the
+ * indicator's series (one per dims key) are looked up once per run of
+ * rows, not per row. */
+#define LOAD_DIMS_CACHE 16
+
 struct load_ctx {
     struct cube *c;
     struct cube *gc; /* groups' stored aggregates, or NULL */
-    char *last_ind;  /* owned: series cache key */
-    char *last_dims; /* owned */
-    size_t last_series;
+    bool grow;       /* widen the cubes' years to what arrives */
+    char last_ind[MAX_CODE_LEN + 1];
+    char last_econ[MAX_CODE_LEN + 1];
+    bool econ_known; /* last_econ is a row of c */
+    size_t econ_row;
+    char *dims[LOAD_DIMS_CACHE]; /* owned: dims keys of last_ind seen */
+    size_t dims_series[LOAD_DIMS_CACHE];
+    size_t ndims;
     size_t rows;
 };
+
+static void load_ctx_cleanup(struct load_ctx *l)
+{
+    for (size_t i = 0; i < l->ndims; i++) {
+        xfree(l->dims[i]);
+    }
+    l->ndims = 0;
+}
+
+/* Series of (o->indicator, o->dims) in l->c, created if new. */
+static size_t load_series(struct load_ctx *l, const struct obs *o)
+{
+    size_t s;
+
+    if (strcmp(l->last_ind, o->indicator) != 0) {
+        load_ctx_cleanup(l);
+        snprintf(l->last_ind, sizeof(l->last_ind), "%s", o->indicator);
+    }
+    for (size_t i = 0; i < l->ndims; i++) {
+        if (strcmp(l->dims[i], o->dims) == 0) {
+            return l->dims_series[i];
+        }
+    }
+    cube_series_find(l->c, o->indicator, o->dims, true, &s);
+    if (l->ndims < LOAD_DIMS_CACHE) {
+        l->dims[l->ndims] = xstrdup(o->dims);
+        l->dims_series[l->ndims++] = s;
+    }
+    return s;
+}
 
 static int load_obs(void *ctx, const struct obs *o, struct err *err)
 {
     struct load_ctx *l = ctx;
     size_t row;
+    size_t series;
     int origin;
     (void)err;
 
-    if (!cube_economy(l->c, o->economy, &row)) {
+    if (strcmp(l->last_econ, o->economy) != 0) {
+        snprintf(l->last_econ, sizeof(l->last_econ), "%s", o->economy);
+        l->econ_known = cube_economy(l->c, o->economy, &l->econ_row);
+    }
+    if (!l->econ_known) {
         /* A group: aggregates are recomputed, not inputs; what is stored
          * is kept only to skip writing values that did not change. */
         size_t gs;
         if (l->gc && o->batch_kind == BATCH_AGGREGATE &&
             cube_economy(l->gc, o->economy, &row)) {
+            if (l->grow) {
+                cube_include_year(l->gc, o->year);
+            }
             cube_series_find(l->gc, o->indicator, o->dims, true, &gs);
             cube_set(l->gc, gs, row, o->year, o->value, (int)o->status,
                      CUBE_COMPUTED, o->batch);
@@ -217,28 +265,24 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
         }
         return 0;
     }
-    if (!l->last_ind || strcmp(l->last_ind, o->indicator) != 0 ||
-        strcmp(l->last_dims, o->dims) != 0) {
-        xfree(l->last_ind);
-        xfree(l->last_dims);
-        l->last_ind = xstrdup(o->indicator);
-        l->last_dims = xstrdup(o->dims);
-        cube_series_find(l->c, o->indicator, o->dims, true, &l->last_series);
+    row = l->econ_row;
+    if (l->grow) {
+        cube_include_year(l->c, o->year);
     }
+    series = load_series(l, o);
     origin = o->batch_kind == BATCH_COMPUTED ? CUBE_COMPUTED : CUBE_LOADED;
-    cube_set(l->c, l->last_series, row, o->year, o->value, (int)o->status,
-             origin, o->batch);
+    cube_set(l->c, series, row, o->year, o->value, (int)o->status, origin,
+             o->batch);
     if (origin == CUBE_COMPUTED) {
-        cube_set_sig(l->c, l->last_series, row, o->year,
-                     derive_note_sig(o->note));
+        cube_set_sig(l->c, series, row, o->year, derive_note_sig(o->note));
     }
     l->rows++;
     return 0;
 }
 
-/* Make a cube of every economy over the store's years and load the
- * observations matching q; with gc, also a cube of the groups' stored
- * aggregates. */
+/* Make a cube of every economy over years year0..year1 (or, when year1 <
+ * year0, over the years that arrive) and load the observations matching
+ * q; with gc, also a cube of the groups' stored aggregates. */
 static int cube_load2(struct store *s, const struct store_obs_query *q,
                       int year0, int year1, struct cube *c, struct cube *gc,
                       struct err *err)
@@ -246,6 +290,7 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
     struct names econ = {0};
     struct names grp = {0};
     struct load_ctx l;
+    int ny = year1 >= year0 ? year1 - year0 + 1 : 0;
     int rc;
 
     memset(c, 0, sizeof(*c));
@@ -258,20 +303,18 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
         names_cleanup(&grp);
         return err->code;
     }
-    cube_init(c, (const char *const *)econ.items, econ.count, year0,
-              year1 - year0 + 1);
+    cube_init(c, (const char *const *)econ.items, econ.count, year0, ny);
     if (gc) {
-        cube_init(gc, (const char *const *)grp.items, grp.count, year0,
-                  year1 - year0 + 1);
+        cube_init(gc, (const char *const *)grp.items, grp.count, year0, ny);
     }
     names_cleanup(&econ);
     names_cleanup(&grp);
     memset(&l, 0, sizeof(l));
     l.c = c;
     l.gc = gc;
+    l.grow = ny == 0;
     rc = store_obs_query(s, q, load_obs, &l, err);
-    xfree(l.last_ind);
-    xfree(l.last_dims);
+    load_ctx_cleanup(&l);
     return rc;
 }
 
@@ -591,8 +634,6 @@ int compute_run(struct store *s, const struct compute_opts *opts,
     struct store_obs_query q;
     struct cube c;
     struct cube gc;
-    int y0 = 0;
-    int y1 = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -603,14 +644,21 @@ int compute_run(struct store *s, const struct compute_opts *opts,
     if (rc == 0) {
         rc = check_formulas(s, &cat, &fs, err);
     }
-    if (rc == 0) {
-        rc = year_span(s, &y0, &y1, err);
-    }
-    if (rc != 0 || y0 == 0) {
+    if (rc != 0) {
         goto out;
     }
     memset(&q, 0, sizeof(q));
-    rc = cube_load2(s, &q, y0, y1, &c, &gc, err);
+    /* The years are those of the observations (store_counts would cost a
+     * scan of the store of its own). */
+    rc = cube_load2(s, &q, 1, 0, &c, &gc, err);
+    if (rc != 0 || c.nyears == 0) {
+        goto out;
+    }
+    if (gc.nyears != c.nyears || gc.year0 != c.year0) {
+        /* Same years in both cubes (aggregates are looked up by year). */
+        cube_include_year(&gc, c.year0);
+        cube_include_year(&gc, c.year0 + c.nyears - 1);
+    }
     if (rc == 0 && opts->derived) {
         rc = run_derived(s, &c, &fs, opts, out, err);
     }

@@ -70,6 +70,8 @@ static const char *const migrations[] = {
     " note TEXT,"
     " PRIMARY KEY(area_id, indicator_id, year, dims, batch_id))"
     " WITHOUT ROWID;",
+    /* 2: revisions by batch, for queries with since_batch. */
+    "CREATE INDEX obs_batch ON obs(batch_id);",
 };
 
 enum stmt_id {
@@ -87,6 +89,9 @@ enum stmt_id {
     ST_OBS_CUR,
     ST_OBS_PUT,
     ST_OBS_SERIES,
+    ST_OBS_CHANGED,
+    ST_BATCH_ALL,
+    ST_SOURCE_ALL,
     ST_OBS_HISTORY,
     ST_BATCH_ASOF,
     ST_MEM_OF_GROUP,
@@ -136,14 +141,18 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OBS_PUT] = "INSERT INTO obs(indicator_id, area_id, year, dims,"
                    " batch_id, value, status, source_id, note)"
                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* Every revision of one series in primary-key order (no sort); the
+     * last row of each (year, dims) is its current revision. Batches and
+     * sources are looked up in memory, not joined per row. */
     [ST_OBS_SERIES] =
-        "SELECT o.year, o.dims, o.batch_id, o.value, o.status, s.text,"
-        " o.note, b.time, b.kind FROM obs o"
-        " JOIN batches b ON b.id = o.batch_id"
-        " LEFT JOIN sources s ON s.id = o.source_id"
-        " WHERE o.indicator_id=?1 AND o.area_id=?2 AND o.year BETWEEN ?3"
-        " AND ?4 AND o.batch_id <= ?5"
-        " ORDER BY o.year, o.dims, o.batch_id",
+        "SELECT year, dims, batch_id, value, status, source_id, note"
+        " FROM obs WHERE area_id=?2 AND indicator_id=?1"
+        " AND year BETWEEN ?3 AND ?4 AND batch_id <= ?5"
+        " ORDER BY year, dims, batch_id",
+    [ST_OBS_CHANGED] = "SELECT DISTINCT indicator_id, area_id FROM obs"
+                       " WHERE batch_id > ?1 AND batch_id <= ?2",
+    [ST_BATCH_ALL] = "SELECT id, time, kind FROM batches ORDER BY id",
+    [ST_SOURCE_ALL] = "SELECT id, text FROM sources ORDER BY id",
     [ST_OBS_HISTORY] =
         "SELECT o.year, o.dims, o.batch_id, o.value, o.status, s.text,"
         " o.note, b.time, b.kind, b.origin, b.file, b.sha256, b.note,"
@@ -628,6 +637,7 @@ struct store *store_sqlite_open(const char *path, unsigned flags,
                   err) != 0) ||
         exec_sql(q,
                  "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;"
+                 " PRAGMA mmap_size=1073741824;"
                  " PRAGMA foreign_keys=OFF",
                  err) != 0 ||
         check_schema(q, err) != 0) {
@@ -1657,10 +1667,20 @@ struct qrun {
     struct member_span *spans; /* sorted by area; group filter only */
     size_t span_count;
     int64_t batch_limit;
+    /* Batches and sources read once per query (a join per row would cost
+     * as much as the row): indexed by id. */
+    int64_t *batch_time;
+    unsigned char *batch_kind;
+    size_t batch_cap; /* entries of batch_time/batch_kind */
+    char **sources;   /* owned texts */
+    size_t source_cap;
+    /* since_batch: (indicator id << 32 | area id) of the series with a
+     * revision after since_batch; only those are read. */
+    struct u64set changed;
     /* The pending row: the newest revision seen so far of one key. */
     bool has_pending;
     struct obs pending;
-    struct buf dims, source, note;
+    struct buf dims, note;
     store_obs_fn fn;
     void *ctx;
 };
@@ -1875,15 +1895,139 @@ static bool key_passes(const struct qrun *r, size_t area, int year,
     return true;
 }
 
+/* Read every batch's time and kind and every source text. */
+static int plan_lookup(struct qrun *r, struct err *err)
+{
+    sqlite3_stmt *st = stmt(r->q, ST_BATCH_ALL, err);
+    int rc;
+
+    if (!st) {
+        return err->code;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (id < 0 || id > INT32_MAX) {
+            continue;
+        }
+        if ((size_t)id >= r->batch_cap) {
+            size_t cap = r->batch_cap ? r->batch_cap : 64;
+            while (cap <= (size_t)id) {
+                cap *= 2;
+            }
+            r->batch_time = xreallocarray(r->batch_time, cap, sizeof(int64_t));
+            r->batch_kind = xrealloc(r->batch_kind, cap);
+            memset(r->batch_time + r->batch_cap, 0,
+                   (cap - r->batch_cap) * sizeof(int64_t));
+            memset(r->batch_kind + r->batch_cap, 0, cap - r->batch_cap);
+            r->batch_cap = cap;
+        }
+        r->batch_time[id] = sqlite3_column_int64(st, 1);
+        r->batch_kind[id] = (unsigned char)sqlite3_column_int(st, 2);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return db_fail(r->q, err, "reading batches");
+    }
+    st = stmt(r->q, ST_SOURCE_ALL, err);
+    if (!st) {
+        return err->code;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (id < 0 || id > INT32_MAX) {
+            continue;
+        }
+        if ((size_t)id >= r->source_cap) {
+            size_t cap = r->source_cap ? r->source_cap : 64;
+            while (cap <= (size_t)id) {
+                cap *= 2;
+            }
+            r->sources = xreallocarray(r->sources, cap, sizeof(char *));
+            memset(r->sources + r->source_cap, 0,
+                   (cap - r->source_cap) * sizeof(char *));
+            r->source_cap = cap;
+        }
+        xfree(r->sources[id]);
+        r->sources[id] = xstrdup(col_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return db_fail(r->q, err, "reading sources");
+    }
+    return 0;
+}
+
+static uint64_t pair_key(int64_t ind_id, int64_t area_id)
+{
+    return (uint64_t)ind_id << 32 | ((uint64_t)area_id & 0xffffffffu);
+}
+
+/* since_batch: which (indicator, area) series have a newer revision. */
+static int plan_since(struct qrun *r, struct err *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (r->f->since_batch <= 0) {
+        return 0;
+    }
+    st = stmt(r->q, ST_OBS_CHANGED, err);
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, r->f->since_batch);
+    sqlite3_bind_int64(st, 2, r->batch_limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        u64set_add(&r->changed, pair_key(sqlite3_column_int64(st, 0),
+                                         sqlite3_column_int64(st, 1)));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return db_fail(r->q, err, "reading changed series");
+    }
+    return 0;
+}
+
+static bool u64set_has(const struct u64set *set, uint64_t key)
+{
+    size_t mask;
+    size_t i;
+
+    if (set->cap == 0) {
+        return false;
+    }
+    mask = set->cap - 1;
+    i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 24) & mask;
+    while (set->slots[i] != 0) {
+        if (set->slots[i] == key) {
+            return true;
+        }
+        i = (i + 1) & mask;
+    }
+    return false;
+}
+
+/* Hand the pending row (the newest revision of its key) to the callback
+ * if it passes the filters. */
 static int flush_pending(struct qrun *r, size_t area, struct err *err)
 {
     if (!r->has_pending) {
         return 0;
     }
     r->has_pending = false;
+    if (r->pending.batch <= r->f->since_batch) {
+        return 0;
+    }
     r->pending.dims = buf_cstr(&r->dims);
-    r->pending.source = buf_cstr(&r->source);
     r->pending.note = buf_cstr(&r->note);
+    if (r->pending.batch >= 0 && (uint64_t)r->pending.batch < r->batch_cap) {
+        r->pending.batch_time = r->batch_time[r->pending.batch];
+        r->pending.batch_kind =
+            (enum batch_kind)r->batch_kind[r->pending.batch];
+    } else {
+        r->pending.batch_time = 0;
+        r->pending.batch_kind = (enum batch_kind)0;
+    }
     if (!key_passes(r, area, r->pending.year, r->pending.dims)) {
         return 0;
     }
@@ -1895,10 +2039,16 @@ static int flush_pending(struct qrun *r, size_t area, struct err *err)
 static int run_series(struct qrun *r, size_t ind, size_t area, struct err *err)
 {
     struct sq *q = r->q;
-    sqlite3_stmt *st = stmt(q, ST_OBS_SERIES, err);
+    sqlite3_stmt *st;
     int rc;
     int cb = 0;
 
+    if (r->f->since_batch > 0 &&
+        !u64set_has(&r->changed,
+                    pair_key(q->inds[ind].id, q->areas[area].id))) {
+        return 0;
+    }
+    st = stmt_hot(q, ST_OBS_SERIES, err);
     if (!st) {
         return err->code;
     }
@@ -1912,6 +2062,7 @@ static int run_series(struct qrun *r, size_t ind, size_t area, struct err *err)
     while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int year = sqlite3_column_int(st, 0);
         const char *dims = col_text(st, 1);
+        int64_t src;
         if (r->has_pending &&
             (year != r->pending.year || strcmp(dims, r->dims.data) != 0)) {
             cb = flush_pending(r, area, err);
@@ -1923,12 +2074,15 @@ static int run_series(struct qrun *r, size_t ind, size_t area, struct err *err)
         r->pending.batch = sqlite3_column_int64(st, 2);
         r->pending.value = sqlite3_column_double(st, 3);
         r->pending.status = (enum obs_status)sqlite3_column_int(st, 4);
-        buf_reset(&r->source);
-        buf_puts(&r->source, col_text(st, 5));
+        src = sqlite3_column_type(st, 5) == SQLITE_NULL
+                  ? -1
+                  : sqlite3_column_int64(st, 5);
+        r->pending.source =
+            src >= 0 && (uint64_t)src < r->source_cap && r->sources[src]
+                ? r->sources[src]
+                : "";
         buf_reset(&r->note);
         buf_puts(&r->note, col_text(st, 6));
-        r->pending.batch_time = sqlite3_column_int64(st, 7);
-        r->pending.batch_kind = (enum batch_kind)sqlite3_column_int(st, 8);
     }
     sqlite3_reset(st);
     if (cb == 0 && rc != SQLITE_DONE) {
@@ -1951,7 +2105,8 @@ static int sq_obs_query(struct store *s, const struct store_obs_query *f,
         return err->code;
     }
     if (plan_indicators(&r, err) != 0 || plan_areas(&r, err) != 0 ||
-        plan_as_of(&r, err) != 0) {
+        plan_as_of(&r, err) != 0 || plan_lookup(&r, err) != 0 ||
+        plan_since(&r, err) != 0) {
         rc = err->code;
         goto out;
     }
@@ -1965,8 +2120,14 @@ out:
     xfree(r.inds);
     xfree(r.areas);
     xfree(r.spans);
+    xfree(r.batch_time);
+    xfree(r.batch_kind);
+    for (size_t i = 0; i < r.source_cap; i++) {
+        xfree(r.sources[i]);
+    }
+    xfree(r.sources);
+    u64set_free(&r.changed);
     buf_cleanup(&r.dims);
-    buf_cleanup(&r.source);
     buf_cleanup(&r.note);
     return rc;
 }
