@@ -70,8 +70,15 @@ static const char *const migrations[] = {
     " note TEXT,"
     " PRIMARY KEY(area_id, indicator_id, year, dims, batch_id))"
     " WITHOUT ROWID;",
-    /* 2: revisions by batch, for queries with since_batch. */
-    "CREATE INDEX obs_batch ON obs(batch_id);",
+    /* 2: the series (area, indicator) each batch appended to, for
+     * queries with since_batch (an index of obs by batch would cost every
+     * write a second B-tree insert of the whole key). */
+    "CREATE TABLE batch_series("
+    " batch_id INTEGER NOT NULL, area_id INTEGER NOT NULL,"
+    " indicator_id INTEGER NOT NULL,"
+    " PRIMARY KEY(batch_id, area_id, indicator_id)) WITHOUT ROWID;"
+    "INSERT INTO batch_series SELECT DISTINCT batch_id, area_id,"
+    " indicator_id FROM obs;",
 };
 
 enum stmt_id {
@@ -90,6 +97,7 @@ enum stmt_id {
     ST_OBS_PUT,
     ST_OBS_SERIES,
     ST_OBS_CHANGED,
+    ST_BATCH_SERIES_PUT,
     ST_BATCH_ALL,
     ST_SOURCE_ALL,
     ST_OBS_HISTORY,
@@ -149,8 +157,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         " FROM obs WHERE area_id=?2 AND indicator_id=?1"
         " AND year BETWEEN ?3 AND ?4 AND batch_id <= ?5"
         " ORDER BY year, dims, batch_id",
-    [ST_OBS_CHANGED] = "SELECT DISTINCT indicator_id, area_id FROM obs"
-                       " WHERE batch_id > ?1 AND batch_id <= ?2",
+    [ST_OBS_CHANGED] = "SELECT DISTINCT indicator_id, area_id FROM"
+                       " batch_series WHERE batch_id > ?1 AND batch_id <= ?2",
+    [ST_BATCH_SERIES_PUT] = "INSERT OR IGNORE INTO batch_series(batch_id,"
+                            " area_id, indicator_id) VALUES(?1, ?2, ?3)",
     [ST_BATCH_ALL] = "SELECT id, time, kind FROM batches ORDER BY id",
     [ST_SOURCE_ALL] = "SELECT id, text FROM sources ORDER BY id",
     [ST_OBS_HISTORY] =
@@ -226,6 +236,7 @@ struct sq {
     size_t pend_count;
     struct buf pend_text;     /* dims and notes of pend, NUL-separated */
     struct u64set series;     /* (area + 1) << 32 | indicator index */
+    struct u64set touched;    /* indicator id << 32 | area id appended to */
     struct u64set cur;        /* (year - YEAR_MIN + 1) << 32 | dims id */
     size_t cur_area, cur_ind; /* the current series */
     bool has_cur;
@@ -315,6 +326,11 @@ static int step_done(struct sq *q, sqlite3_stmt *st, struct err *err,
     return 0;
 }
 
+static uint64_t pair_key(int64_t ind_id, int64_t area_id)
+{
+    return (uint64_t)ind_id << 32 | ((uint64_t)area_id & 0xffffffffu);
+}
+
 static void u64set_free(struct u64set *set)
 {
     xfree(set->slots);
@@ -372,6 +388,7 @@ static void fresh_reset(struct sq *q)
     buf_cleanup(&q->pend_text);
     u64set_free(&q->series);
     u64set_free(&q->cur);
+    u64set_free(&q->touched);
     q->has_cur = false;
     q->cur_revisit = false;
     strmap_cleanup(&q->dims_ids);
@@ -1534,12 +1551,10 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
                       struct err *err)
 {
     struct sq *q = sq_of(s);
-    sqlite3_stmt *st;
     size_t ind, area;
     int64_t src;
     bool same = false;
     const char *dims = o->dims ? o->dims : "";
-    int rc;
 
     if (out_changed) {
         *out_changed = false;
@@ -1558,6 +1573,7 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
             return err->code;
         }
         q->batch_changed++;
+        u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
         if (out_changed) {
             *out_changed = true;
         }
@@ -1571,34 +1587,46 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     if (same) {
         return 0;
     }
-    st = stmt_hot(q, ST_OBS_PUT, err);
-    if (!st) {
+    /* Rows of other batches are queued too (the current value was looked
+     * up above; a key still in the queue is this batch's duplicate). */
+    for (size_t i = 0; i < q->pend_count; i++) {
+        const struct pend_row *r = &q->pend[i];
+        if (r->ind == q->inds[ind].id && r->area == q->areas[area].id &&
+            r->year == o->year &&
+            strcmp(q->pend_text.data + r->dims_off, dims) == 0) {
+            return duplicate(o, err);
+        }
+    }
+    if (put_fresh(q, o, ind, area, src, err) != 0) {
         return err->code;
     }
-    sqlite3_bind_int64(st, 1, q->inds[ind].id);
-    sqlite3_bind_int64(st, 2, q->areas[area].id);
-    sqlite3_bind_int(st, 3, o->year);
-    sqlite3_bind_text(st, 4, dims, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, q->batch_id);
-    sqlite3_bind_double(st, 6, o->value);
-    sqlite3_bind_int(st, 7, (int)o->status);
-    if (src) {
-        sqlite3_bind_int64(st, 8, src);
-    } else {
-        sqlite3_bind_null(st, 8);
-    }
-    bind_text(st, 9, o->note);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_CONSTRAINT) {
-        return duplicate(o, err);
-    }
-    if (rc != SQLITE_DONE) {
-        return db_fail(q, err, "writing an observation");
-    }
     q->batch_changed++;
+    u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
     if (out_changed) {
         *out_changed = true;
+    }
+    return 0;
+}
+
+/* Record the series the open batch appended to (batch_series). */
+static int touched_write(struct sq *q, struct err *err)
+{
+    for (size_t i = 0; i < q->touched.cap; i++) {
+        uint64_t k = q->touched.slots[i];
+        sqlite3_stmt *st;
+        if (k == 0) {
+            continue;
+        }
+        st = stmt_hot(q, ST_BATCH_SERIES_PUT, err);
+        if (!st) {
+            return err->code;
+        }
+        sqlite3_bind_int64(st, 1, q->batch_id);
+        sqlite3_bind_int64(st, 2, (int64_t)(k & 0xffffffffu));
+        sqlite3_bind_int64(st, 3, (int64_t)(k >> 32));
+        if (step_done(q, st, err, "recording the batch's series") != 0) {
+            return err->code;
+        }
     }
     return 0;
 }
@@ -1616,7 +1644,8 @@ static int sq_batch_commit(struct store *s, int64_t *out_batch,
     if (q->tx != 2) {
         return err_set(err, ERR_CONFLICT, "no batch is open");
     }
-    if (q->pend_count > 0 && pend_flush(q, err) != 0) {
+    if ((q->pend_count > 0 && pend_flush(q, err) != 0) ||
+        touched_write(q, err) != 0) {
         sq_rollback(s);
         return err->code;
     }
@@ -1955,11 +1984,6 @@ static int plan_lookup(struct qrun *r, struct err *err)
         return db_fail(r->q, err, "reading sources");
     }
     return 0;
-}
-
-static uint64_t pair_key(int64_t ind_id, int64_t area_id)
-{
-    return (uint64_t)ind_id << 32 | ((uint64_t)area_id & 0xffffffffu);
 }
 
 /* since_batch: which (indicator, area) series have a newer revision. */
