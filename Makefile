@@ -5,6 +5,8 @@
 CC      ?= cc
 PKGS    := sqlite3 jansson libmicrohttpd zlib
 PKGS    += libsodium
+PKGS    += libpq
+PKGS    += xlsxwriter libzip libxml-2.0
 TPKGS   := cmocka
 WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings -Wconversion \

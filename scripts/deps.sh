@@ -35,6 +35,10 @@ if [ "${ICTDEV_TEST_DEPS:-0}" = 1 ]; then
     need_cmd node nodejs
     need_cmd npm npm
     need_cmd python3 python3
+    # tests/pg/run-suite.sh starts a throwaway PostgreSQL cluster (issue 6).
+    need_file "$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1)" postgresql
+    need_cmd psql postgresql-client
+    need_cmd xmllint libxml2-utils
 fi
 if [ -z "$missing" ]; then
     exit 0

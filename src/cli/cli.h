@@ -45,6 +45,7 @@ bool cli_wants_help(int argc, char **argv);
 
 /* The subcommands, one file each (cmd_NAME.c). */
 int cmd_survey(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_load(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_query(int argc, char **argv, struct cli_ctx *ctx);
@@ -59,5 +60,19 @@ int cmd_aggregate(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_idi(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_afford(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_user(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_token(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_questionnaire(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_submit(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_submission(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_submissions(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_audit(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_rules(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_backup(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_restore(int argc, char **argv, struct cli_ctx *ctx);
+
+/* ictdev migrate (issue 6): copy an SQLite store into PostgreSQL. */
+int cmd_migrate(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_plan(int argc, char **argv, struct cli_ctx *ctx);
 
 #endif

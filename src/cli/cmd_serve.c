@@ -8,10 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/mem.h"
 #include "../core/strparse.h"
 #include "../http/app.h"
 #include "../http/server.h"
 #include "cli.h"
+#include "cliutil.h"
 
 static const char usage[] =
     "Usage: ictdev [--db PATH] serve [--port 8080] [--bind 127.0.0.1]\n"
@@ -113,6 +115,15 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
     app = app_new(ctx->db, find_geo(geo, geobuf, sizeof(geobuf)), &err);
     if (app == NULL) {
         return cli_fail(&err);
+    }
+    {
+        /* Data collection needs the questionnaire and rules of data/;
+         * without them the rest still serves. */
+        char *data = cli_data_dir();
+        if (app_enable_collect(app, data, &err) != 0) {
+            fprintf(stderr, "ictdev serve: data collection off: %s\n", err.msg);
+        }
+        xfree(data);
     }
     /* Block the signals before the server's threads start so that they
      * inherit the mask and only sigwait below sees them. */

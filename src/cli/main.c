@@ -34,6 +34,20 @@ static const struct cli_command commands[] = {
     {"idi", "ICT Development Index (2023 methodology)", cmd_idi},
     {"afford", "price baskets as % of GNI per capita, 2% target", cmd_afford},
     {"serve", "serve the HTTP API and web portal", cmd_serve},
+    {"migrate", "copy an SQLite store into PostgreSQL, verified", cmd_migrate},
+    {"user", "add, list, change or disable users", cmd_user},
+    {"token", "create an API token for a user", cmd_token},
+    {"questionnaire", "write an economy's questionnaire (.xlsx)",
+     cmd_questionnaire},
+    {"submit", "upload a questionnaire or CSV as a draft", cmd_submit},
+    {"submission", "show, submit, approve, return or comment", cmd_submission},
+    {"submissions", "list submissions (by state)", cmd_submissions},
+    {"audit", "query the audit log", cmd_audit},
+    {"rules", "list or reload the validation rules", cmd_rules},
+    {"backup", "copy the store to a file (online backup)", cmd_backup},
+    {"restore", "replace the store with a backup", cmd_restore},
+    {"plan", "the results framework: KPIs, progress, links, report, IATI",
+     cmd_plan},
 };
 
 static void print_help(FILE *out)

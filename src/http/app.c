@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "../core/mem.h"
+#include "../store/plan_store.h"
 #include "app_int.h"
+#include "collect_http.h"
 
 struct route {
     const char *pattern; /* "/api/v1/indicators/{}" */
@@ -31,6 +33,14 @@ static const struct route routes[] = {
     {"/groups/{}", page_group},
     {"/catalogue", page_catalogue},
     {"/static/{}", static_file},
+    {"/api/v1/plan", api_plan},
+    {"/api/v1/plan/progress", api_plan_progress},
+    {"/api/v1/plan/links", api_plan_links_q},
+    {"/api/v1/plan/links/{}", api_plan_links},
+    {"/api/v1/plan/matrix", api_plan_matrix},
+    {"/api/v1/plan/report", api_plan_report},
+    {"/api/v1/plan/iati", api_plan_iati},
+    {"/plan", page_plan},
 };
 
 static void free_store(void *p)
@@ -243,6 +253,51 @@ static bool match(const char *pattern, const struct http_req *req,
     return i == req->nseg;
 }
 
+/* Data collection: the only routes that take POST (collect_http.h). */
+static const char *const collect_api_routes[] = {
+    "/api/v1/login", "/api/v1/logout", "/api/v1/submissions",
+    "/api/v1/submissions/{}", "/api/v1/submissions/{}/{}"};
+static const char *const collect_page_routes[] = {"/collect", "/collect/{}",
+                                                  "/collect/submissions/{}"};
+
+/* True if req went to data collection (and was answered). */
+static bool handle_collect(struct ctx *c)
+{
+    const struct http_req *req = c->req;
+    struct collect_http_in in;
+    struct collect_http_out out;
+
+    if (c->app->collect == NULL) {
+        return false;
+    }
+    memset(&in, 0, sizeof(in));
+    in.authorization = req->authorization;
+    in.cookie = req->cookie;
+    in.csrf = req->csrf;
+    in.content_type = req->content_type;
+    in.body = req->body;
+    in.body_len = req->body_len;
+    in.address = req->address ? req->address : "";
+    for (size_t i = 0; i < ARRAY_COUNT(collect_api_routes); i++) {
+        if (match(collect_api_routes[i], req, c->params)) {
+            memset(&out, 0, sizeof(out));
+            collect_http_api(c->app->collect, c, &in, &out);
+            snprintf(c->resp->set_cookie, sizeof(c->resp->set_cookie), "%s",
+                     out.set_cookie);
+            c->resp->www_authenticate = out.www_authenticate;
+            return true;
+        }
+    }
+    for (size_t i = 0; i < ARRAY_COUNT(collect_page_routes); i++) {
+        if (match(collect_page_routes[i], req, c->params) &&
+            strcmp(req->method, "GET") == 0) {
+            collect_http_page(c->app->collect, c, &in);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void handle(void *cls, const struct http_req *req,
                    struct http_resp *resp)
 {
@@ -251,6 +306,9 @@ static void handle(void *cls, const struct http_req *req,
     c.app = cls;
     c.req = req;
     c.resp = resp;
+    if (handle_collect(&c)) {
+        return;
+    }
     for (size_t i = 0; i < ARRAY_COUNT(routes); i++) {
         if (!match(routes[i].pattern, req, c.params)) {
             continue;
@@ -284,6 +342,15 @@ static int64_t revision(void *cls, time_t *out_time)
     if (store_last_revision(st, &b, &t, &err) != 0) {
         return -1;
     }
+    {
+        /* A plan change must change validators too: its version counts
+         * in the high bits. */
+        int64_t pv = 0, pt = 0;
+        if (plan_store_last(st, &pv, &pt, &err) == 0 && pv > 0) {
+            b += pv << 32;
+            t = pt > t ? pt : t;
+        }
+    }
     *out_time = (time_t)t;
     return b;
 }
@@ -308,11 +375,18 @@ struct app *app_new(const char *db_path, const char *geo_path, struct err *err)
     return a;
 }
 
+int app_enable_collect(struct app *a, const char *data_dir, struct err *err)
+{
+    a->collect = collect_http_new(a->db_path, data_dir, err);
+    return a->collect ? 0 : err->code;
+}
+
 void app_free(struct app *a)
 {
     if (a == NULL) {
         return;
     }
+    collect_http_free(a->collect);
     /* The main thread may have opened one for checks. */
     free_store(pthread_getspecific(a->key));
     pthread_key_delete(a->key);

@@ -16,6 +16,12 @@ struct app;
  * no store; ERR_IO/ERR_PARSE: map file). */
 struct app *app_new(const char *db_path, const char *geo_path, struct err *err);
 
+/* Serve data collection too (/api/v1/submissions..., /api/v1/login,
+ * /collect portal pages) with the questionnaire and rules of data_dir.
+ * ERR_NOT_FOUND / ERR_PARSE from loading them. */
+int app_enable_collect(struct app *a, const char *data_dir,
+                       struct err *err) WARN_UNUSED_RESULT;
+
 /* Free a (taken). Safe on NULL. Call after http_server_stop. */
 void app_free(struct app *a);
 

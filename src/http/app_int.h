@@ -15,10 +15,13 @@
 #include "app.h"
 #include "server.h"
 
+struct collect_http;
+
 struct app {
-    char *db_path;           /* owned */
-    struct geo_world *world; /* owned; shared read-only by all threads */
-    pthread_key_t key;       /* per-thread struct store * */
+    char *db_path;                /* owned */
+    struct collect_http *collect; /* owned; NULL: no data collection */
+    struct geo_world *world;      /* owned; shared read-only by all threads */
+    pthread_key_t key;            /* per-thread struct store * */
 };
 
 /* A request in flight: the app, the request, its path parameters. */
@@ -95,6 +98,16 @@ void page_indicator(struct ctx *c);
 void page_economy(struct ctx *c);
 void page_group(struct ctx *c);
 void page_catalogue(struct ctx *c);
+
+/* The results framework (plan_http.c). */
+void api_plan(struct ctx *c);
+void api_plan_progress(struct ctx *c);
+void api_plan_links(struct ctx *c);
+void api_plan_links_q(struct ctx *c);
+void api_plan_matrix(struct ctx *c);
+void api_plan_report(struct ctx *c);
+void api_plan_iati(struct ctx *c);
+void page_plan(struct ctx *c);
 
 /* Serve /static/NAME from the files built into the binary; 404 if none. */
 void static_file(struct ctx *c);

@@ -1,5 +1,6 @@
 /* The OpenAPI 3.1 description of the API, generated once from a Python
  * dict and kept here as text; edit both together with the handlers. */
+#include "../collect/api.h"
 #include "app_int.h"
 
 static const char doc[] =
@@ -542,7 +543,14 @@ static const char doc[] =
 
 void api_openapi(struct ctx *c)
 {
-    buf_append(&c->resp->body, doc, sizeof(doc) - 1);
+    struct err err;
+
+    /* With data collection on, its paths join the document. */
+    if (c->app->collect == NULL ||
+        api_openapi_merge(doc, &c->resp->body, &err) != 0) {
+        buf_reset(&c->resp->body);
+        buf_append(&c->resp->body, doc, sizeof(doc) - 1);
+    }
     buf_putc(&c->resp->body, '\n');
     c->resp->ctype = "application/json";
 }

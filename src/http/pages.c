@@ -29,7 +29,8 @@ static void page_begin(struct buf *b, const char *title)
                 "<header class=\"site\"><a href=\"/\">ictdev · ICT "
                 "statistics</a><nav><a href=\"/\">Home</a><a "
                 "href=\"/catalogue\">Catalogue</a><a href=\"/groups/WLD\">"
-                "World</a><a href=\"/api/v1/openapi.json\">API</a></nav>"
+                "World</a><a href=\"/plan\">Action plan</a><a "
+                "href=\"/api/v1/openapi.json\">API</a></nav>"
                 "</header><main>");
 }
 

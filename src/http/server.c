@@ -60,6 +60,9 @@ struct req_ctx {
     size_t bytes;
     bool queued;
     bool first_seen;
+    bool has_body;  /* a POST whose body is being read */
+    bool too_large; /* its body went past MAX_REQUEST_BODY */
+    struct buf body;
 };
 
 /* ---- the revision, per thread, re-read at most once a second ---- */
@@ -383,6 +386,25 @@ static bool etag_matches(const char *inm, const char *etag)
     return false;
 }
 
+/* The client's IP address as text into out. */
+static const char *client_address(struct MHD_Connection *c, char *out,
+                                  size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    snprintf(out, cap, "unknown");
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+                  (socklen_t)cap);
+    } else if (sa != NULL && sa->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+                  (socklen_t)cap);
+    }
+    return out;
+}
+
 static void make_etag(const char *key, int64_t rev, char *out, size_t cap)
 {
     uint64_t h = strmap_hash(key, strlen(key));
@@ -410,6 +432,7 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
     int64_t rev;
     enum MHD_Result ret;
     size_t keylen;
+    char addr[INET6_ADDRSTRLEN];
 
     if (strlen(raw) > MAX_URL_LEN) {
         return problem_now(c, rc, 414, NULL,
@@ -491,6 +514,19 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
     req.raw_uri = raw;
     req.accept = accept;
     req.revision = rev;
+    if (rc->too_large) {
+        xfree(key);
+        return problem_now(c, rc, 413, NULL, "request body too large");
+    }
+    req.body = rc->has_body ? buf_cstr(&rc->body) : NULL;
+    req.body_len = rc->body.len;
+    req.authorization =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    req.cookie = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
+    req.content_type =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    req.csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+    req.address = client_address(c, addr, sizeof(addr));
     qm = strchr(raw, '?');
     if (query_decode(raw, qm ? (size_t)(qm - raw) : strlen(raw), false, &path,
                      &err) != 0) {
@@ -643,6 +679,12 @@ static enum MHD_Result answer(struct http_server *s, struct MHD_Connection *c,
         if (resp.disposition[0]) {
             MHD_add_response_header(r, "Content-Disposition", resp.disposition);
         }
+        if (resp.set_cookie[0]) {
+            MHD_add_response_header(r, "Set-Cookie", resp.set_cookie);
+        }
+        if (resp.www_authenticate) {
+            MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+        }
         ret = queue(c, rc, resp.status, r, bytes);
     }
     buf_cleanup(&resp.body);
@@ -676,6 +718,20 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     return rc;
 }
 
+/* True if Content-Length says more than MAX_REQUEST_BODY: answered at
+ * once, without reading the body. */
+static bool declared_too_large(struct MHD_Connection *c)
+{
+    const char *hdr =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    int64_t n = 0;
+    struct err err;
+
+    return hdr != NULL &&
+           (parse_int64(hdr, strlen(hdr), 0, INT64_MAX, &n, &err) != 0 ||
+            n > (int64_t)MAX_REQUEST_BODY);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -685,7 +741,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct req_ctx *rc = *con_cls;
     (void)url;
     (void)version;
-    (void)upload_data;
     if (rc == NULL) {
         rc = on_uri(NULL, url, c);
         *con_cls = rc;
@@ -695,6 +750,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return MHD_YES;
     }
     snprintf(rc->method, sizeof(rc->method), "%s", method);
+    if (rc->has_body && *upload_data_size > 0) {
+        /* A POST body arrives in pieces; the answer comes with the last,
+         * empty call. */
+        if (rc->body.len + *upload_data_size > MAX_REQUEST_BODY) {
+            rc->too_large = true;
+        } else {
+            buf_append(&rc->body, upload_data, *upload_data_size);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (!rc->first_seen && strcmp(method, "POST") == 0 &&
+        !declared_too_large(c)) {
+        rc->first_seen = true;
+        rc->has_body = true;
+        buf_init(&rc->body);
+        return MHD_YES;
+    }
     if (!rc->first_seen) {
         /* A response queued in the first call is an "early" one after
          * which libmicrohttpd closes the connection. Requests without a
@@ -744,6 +817,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                 rc->method[0] ? rc->method : "-", safe, rc->status, rc->bytes,
                 us);
     }
+    buf_cleanup(&rc->body);
     xfree(rc->raw);
     xfree(rc);
     *con_cls = NULL;

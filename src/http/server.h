@@ -29,7 +29,15 @@ struct http_req {
     size_t nseg;
     struct query query; /* decoded query parameters */
     const char *accept; /* Accept header or "" */
-    int64_t revision;   /* the store's last revision (see app) */
+    /* For writes (POST, data collection): */
+    const char *body;          /* request body, or NULL */
+    size_t body_len;           /* bytes of body */
+    const char *authorization; /* header or NULL */
+    const char *cookie;        /* header or NULL */
+    const char *content_type;  /* header or NULL */
+    const char *csrf;          /* X-CSRF-Token header or NULL */
+    const char *address;       /* client IP address */
+    int64_t revision;          /* the store's last revision (see app) */
 };
 
 /* A streamed body: read fills at most max bytes at buf and returns the
@@ -50,6 +58,8 @@ struct http_resp {
     char disposition[128];     /* Content-Disposition or "" */
     bool no_cache;             /* do not keep this answer in the cache */
     struct http_stream stream; /* set read to stream instead of body */
+    char set_cookie[256];      /* a Set-Cookie value, or "" */
+    bool www_authenticate;     /* send "WWW-Authenticate: Bearer" */
 };
 
 /* Fill resp with an RFC 9457 problem+json answer. detail is one line; it

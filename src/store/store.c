@@ -1,8 +1,14 @@
 /* The store interface: argument checks, then dispatch to the backend. */
 #include "store.h"
 
+#include <string.h>
+
+#include "../core/buf.h"
+#include "../core/limits.h"
 #include "../core/mem.h"
+#include "../core/strparse.h"
 #include "store_int.h"
+#include "store_sql.h"
 
 struct store *store_open(const char *path, unsigned flags, struct err *err)
 {
@@ -10,7 +16,9 @@ struct store *store_open(const char *path, unsigned flags, struct err *err)
         err_set(err, ERR_INVALID, "store path is empty");
         return NULL;
     }
-    /* TODO(#6): "postgresql://" and "postgres://" select store_pg.c. */
+    if (store_path_is_pg(path)) {
+        return store_pg_open(path, flags, err);
+    }
     return store_sqlite_open(path, flags, err);
 }
 
@@ -192,4 +200,203 @@ int store_last_revision(struct store *s, int64_t *out_batch, int64_t *out_time,
 int store_counts(struct store *s, struct store_counts *out, struct err *err)
 {
     return s->ops->counts(s, out, err);
+}
+
+bool store_path_is_pg(const char *path)
+{
+    return strncmp(path, "postgresql://", 13) == 0 ||
+           strncmp(path, "postgres://", 11) == 0;
+}
+
+const char *store_backend(const struct store *s)
+{
+    return s->ops->name;
+}
+
+/* ---- Shared checks --------------------------------------------------- */
+
+int store_check_code(const char *what, const char *code, struct err *err)
+{
+    if (!code || !code_valid(code, strlen(code))) {
+        return err_set(err, ERR_INVALID, "bad %s code '%s'", what,
+                       code ? code : "");
+    }
+    return 0;
+}
+
+int store_check_obs(const struct obs *o, struct err *err)
+{
+    if (o->year < YEAR_MIN || o->year > YEAR_MAX) {
+        return err_set(err, ERR_INVALID, "year %d out of range %d..%d", o->year,
+                       YEAR_MIN, YEAR_MAX);
+    }
+    if (!(o->value - o->value == 0.0)) {
+        return err_set(err, ERR_INVALID, "value is not finite");
+    }
+    if ((unsigned)o->status > OBS_PROVISIONAL) {
+        return err_set(err, ERR_INVALID, "bad status %d", (int)o->status);
+    }
+    return 0;
+}
+
+int store_duplicate(const struct obs *o, struct err *err)
+{
+    return err_set(err, ERR_CONFLICT,
+                   "duplicate key: %s %s %d%s%s already given in this load",
+                   o->indicator, o->economy, o->year, o->dims[0] ? " " : "",
+                   o->dims);
+}
+
+/* True if hay contains needle[0..len), ASCII case-insensitive. */
+static bool contains_word(const char *hay, const char *needle, size_t len)
+{
+    size_t n = strlen(hay);
+
+    for (size_t i = 0; i + len <= n; i++) {
+        size_t j = 0;
+        while (j < len && ((unsigned char)hay[i + j] | 0x20) ==
+                              ((unsigned char)needle[j] | 0x20)) {
+            j++;
+        }
+        if (j == len) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool store_indicator_matches(const struct indicator *ind, const char *words)
+{
+    const char *p = words;
+
+    while (*p) {
+        size_t len;
+        while (*p == ' ') {
+            p++;
+        }
+        len = strcspn(p, " ");
+        if (len == 0) {
+            break;
+        }
+        if (!contains_word(ind->code, p, len) &&
+            !contains_word(ind->name, p, len) &&
+            !contains_word(ind->definition, p, len) &&
+            !contains_word(ind->unit, p, len) &&
+            !contains_word(ind->sdg, p, len)) {
+            return false;
+        }
+        p += len;
+    }
+    return true;
+}
+
+/* ---- Copying a whole store ---------------------------------------------- */
+
+/* FNV-1a 64 over a row's cells, NULL and "" told apart. */
+static uint64_t row_hash(uint64_t h, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *c = (const unsigned char *)cells[i];
+        unsigned char mark = c ? 1 : 0;
+        h = (h ^ mark) * 0x100000001b3ULL;
+        for (; c && *c; c++) {
+            h = (h ^ *c) * 0x100000001b3ULL;
+        }
+        h = (h ^ 0x1f) * 0x100000001b3ULL;
+    }
+    return (h ^ 0x1e) * 0x100000001b3ULL;
+}
+
+struct copy_run {
+    struct store *to;
+    struct store_copy_table *t;
+    bool writing;
+    store_copy_progress_fn progress;
+    void *progress_ctx;
+};
+
+static int copy_row_fn(void *ctx, const char *const *cells, size_t n,
+                       struct err *err)
+{
+    struct copy_run *c = ctx;
+
+    c->t->rows++;
+    c->t->checksum = row_hash(c->t->checksum, cells, n);
+    if (c->progress && c->writing && c->t->rows % 100000 == 0) {
+        c->progress(c->progress_ctx, c->t->name, c->t->rows);
+    }
+    if (c->writing) {
+        return c->to->ops->copy_row(c->to, cells, n, err);
+    }
+    return 0;
+}
+
+static int table_sum(struct store *s, size_t t, struct store_copy_table *out,
+                     struct err *err)
+{
+    struct copy_run c = {.t = out};
+
+    out->name = store_sql_tables[t].name;
+    out->rows = 0;
+    out->checksum = 0xcbf29ce484222325ULL;
+    return s->ops->table_read(s, t, copy_row_fn, &c, err);
+}
+
+int store_copy(struct store *from, struct store *to,
+               struct store_copy_report *out, store_copy_progress_fn progress,
+               void *progress_ctx, struct err *err)
+{
+    const struct store_ops *w = to->ops;
+
+    memset(out, 0, sizeof(*out));
+    if (!w->copy_begin) {
+        return err_set(err, ERR_INVALID,
+                       "a store can be copied into PostgreSQL only, not "
+                       "into %s",
+                       w->name);
+    }
+    if (store_sql_table_count > ARRAY_COUNT(out->from)) {
+        return err_set(err, ERR_INTERNAL, "too many tables");
+    }
+    if (w->copy_begin(to, err) != 0) {
+        return err->code;
+    }
+    for (size_t t = 0; t < store_sql_table_count; t++) {
+        struct copy_run c = {.to = to,
+                             .t = &out->from[t],
+                             .writing = true,
+                             .progress = progress,
+                             .progress_ctx = progress_ctx};
+        out->from[t].name = store_sql_tables[t].name;
+        out->from[t].checksum = 0xcbf29ce484222325ULL;
+        if (w->copy_table_begin(to, t, err) != 0 ||
+            from->ops->table_read(from, t, copy_row_fn, &c, err) != 0 ||
+            w->copy_table_end(to, err) != 0) {
+            err_prefix(err, "copying %s", store_sql_tables[t].name);
+            w->copy_rollback(to);
+            return err->code;
+        }
+    }
+    if (w->copy_commit(to, err) != 0) {
+        return err->code;
+    }
+    out->table_count = store_sql_table_count;
+    /* Verify: read the copy back, compare counts and checksums. */
+    for (size_t t = 0; t < store_sql_table_count; t++) {
+        if (table_sum(to, t, &out->to[t], err) != 0) {
+            return err_prefix(err, "verifying %s", store_sql_tables[t].name);
+        }
+        if (out->to[t].rows != out->from[t].rows ||
+            out->to[t].checksum != out->from[t].checksum) {
+            return err_set(err, ERR_STORAGE,
+                           "verifying %s: %lld rows (checksum %016llx) copied "
+                           "as %lld rows (checksum %016llx)",
+                           store_sql_tables[t].name,
+                           (long long)out->from[t].rows,
+                           (unsigned long long)out->from[t].checksum,
+                           (long long)out->to[t].rows,
+                           (unsigned long long)out->to[t].checksum);
+        }
+    }
+    return 0;
 }

@@ -1,8 +1,10 @@
 /* The store: economies, groups, memberships, dimensions, the indicator
  * catalogue, the code map and the observations with their full revision
  * history. One interface (this header) over swappable backends behind
- * struct store_ops (store_int.h): SQLite today (store_sqlite.c, the only
- * file that includes <sqlite3.h>), PostgreSQL later (issue 6).
+ * struct store_ops (store_int.h): SQLite (store_sqlite.c, the only file
+ * that includes <sqlite3.h>) for a file path, PostgreSQL (store_pg.c, the
+ * only file that includes <libpq-fe.h>) for a "postgresql://" URI. Both
+ * behave the same; see store_pg.c for how PostgreSQL does it.
  *
  * Revisions. Every write of observations happens inside a batch (a load or
  * a computation: id, time, kind, origin, file name, SHA-256 of the file).
@@ -45,7 +47,7 @@ struct store;     /* opaque: one open connection */
 struct store_ops; /* backend entry points, see store_int.h */
 
 /* Schema version this binary writes. Older stores are upgraded on open. */
-#define STORE_SCHEMA_VERSION 2 /* 2: batch_series, for since_batch */
+#define STORE_SCHEMA_VERSION 4 /* 4: batch_series, for since_batch */
 
 /* ---- Opening --------------------------------------------------------- */
 
@@ -288,5 +290,39 @@ struct store_counts {
 };
 int store_counts(struct store *s, struct store_counts *out,
                  struct err *err) WARN_UNUSED_RESULT;
+
+/* ---- Backends and copying a whole store (issue 6) ---------------------- */
+
+/* True if path selects PostgreSQL ("postgresql://..." or "postgres://...",
+ * a libpq connection URI); anything else is an SQLite file. */
+bool store_path_is_pg(const char *path);
+
+/* The backend of s: "sqlite" or "postgresql". Static storage. */
+const char *store_backend(const struct store *s);
+
+/* One table of a copy: rows and an FNV-1a 64 checksum of their text in
+ * key order (the same on both backends for the same content). */
+struct store_copy_table {
+    const char *name; /* static storage */
+    int64_t rows;
+    uint64_t checksum;
+};
+struct store_copy_report {
+    size_t table_count;
+    struct store_copy_table from[16], to[16];
+};
+typedef void (*store_copy_progress_fn)(void *ctx, const char *table,
+                                       int64_t rows);
+
+/* Copy everything in from (reference data, batches, every revision, with
+ * their ids) into to, a new empty PostgreSQL store, in one transaction;
+ * then read the copy back and compare every table's row count and
+ * checksum with the source's. progress (may be NULL) is called every
+ * 100000 rows. ERR_INVALID if to is not PostgreSQL, ERR_CONFLICT if it is
+ * not empty, ERR_STORAGE if the database fails or the verification finds a
+ * difference (the report says where). */
+int store_copy(struct store *from, struct store *to,
+               struct store_copy_report *out, store_copy_progress_fn progress,
+               void *progress_ctx, struct err *err) WARN_UNUSED_RESULT;
 
 #endif

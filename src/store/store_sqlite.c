@@ -27,59 +27,10 @@
 #include "../core/strparse.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sql.h"
 
 /* 'ICTD': marks the file as an ictdev store (PRAGMA application_id). */
 #define APP_ID 0x49435444
-
-static const char *const migrations[] = {
-    /* 1: the initial schema. */
-    "CREATE TABLE areas("
-    " id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE,"
-    " is_group INTEGER NOT NULL, name TEXT NOT NULL, iso2 TEXT, m49 TEXT,"
-    " un_region TEXT, un_subregion TEXT, un_intermediate TEXT,"
-    " itu_region TEXT, itu_region_verified INTEGER, wb_region TEXT,"
-    " is_independent INTEGER, kind TEXT, source TEXT, verified INTEGER,"
-    " note TEXT);"
-    "CREATE TABLE memberships("
-    " group_id INTEGER NOT NULL, economy_id INTEGER NOT NULL,"
-    " from_year INTEGER NOT NULL, to_year INTEGER NOT NULL, source TEXT,"
-    " verified INTEGER NOT NULL,"
-    " PRIMARY KEY(group_id, economy_id, from_year)) WITHOUT ROWID;"
-    "CREATE INDEX memberships_economy ON memberships(economy_id);"
-    "CREATE TABLE dimensions("
-    " dimension TEXT NOT NULL, value TEXT NOT NULL, label TEXT, seq INTEGER,"
-    " PRIMARY KEY(dimension, value)) WITHOUT ROWID;"
-    "CREATE TABLE indicators("
-    " id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
-    " definition TEXT, unit TEXT, kind TEXT, collection TEXT, dims TEXT,"
-    " sdg TEXT, source_instrument TEXT, formula TEXT, agg TEXT, weight TEXT,"
-    " verified INTEGER);"
-    "CREATE TABLE code_map("
-    " source TEXT NOT NULL, kind INTEGER NOT NULL, source_code TEXT NOT NULL,"
-    " target TEXT, note TEXT,"
-    " PRIMARY KEY(source, kind, source_code)) WITHOUT ROWID;"
-    "CREATE TABLE sources(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE batches("
-    " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, kind INTEGER NOT NULL,"
-    " origin TEXT NOT NULL, file TEXT, sha256 TEXT, note TEXT,"
-    " changed INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE obs("
-    " indicator_id INTEGER NOT NULL, area_id INTEGER NOT NULL,"
-    " year INTEGER NOT NULL, dims TEXT NOT NULL, batch_id INTEGER NOT NULL,"
-    " value REAL NOT NULL, status INTEGER NOT NULL, source_id INTEGER,"
-    " note TEXT,"
-    " PRIMARY KEY(area_id, indicator_id, year, dims, batch_id))"
-    " WITHOUT ROWID;",
-    /* 2: the series (area, indicator) each batch appended to, for
-     * queries with since_batch (an index of obs by batch would cost every
-     * write a second B-tree insert of the whole key). */
-    "CREATE TABLE batch_series("
-    " batch_id INTEGER NOT NULL, area_id INTEGER NOT NULL,"
-    " indicator_id INTEGER NOT NULL,"
-    " PRIMARY KEY(batch_id, area_id, indicator_id)) WITHOUT ROWID;"
-    "INSERT INTO batch_series SELECT DISTINCT batch_id, area_id,"
-    " indicator_id FROM obs;",
-};
 
 enum stmt_id {
     ST_AREA_PUT_ECO,
@@ -108,50 +59,24 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-    [ST_AREA_PUT_ECO] =
-        "INSERT INTO areas(code, is_group, name, iso2, m49, un_region,"
-        " un_subregion, un_intermediate, itu_region, itu_region_verified,"
-        " wb_region, is_independent, note)"
-        " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-        " ON CONFLICT(code) DO UPDATE SET is_group=0, name=?2, iso2=?3,"
-        " m49=?4, un_region=?5, un_subregion=?6, un_intermediate=?7,"
-        " itu_region=?8, itu_region_verified=?9, wb_region=?10,"
-        " is_independent=?11, note=?12",
-    [ST_AREA_PUT_GROUP] =
-        "INSERT INTO areas(code, is_group, name, kind, source, verified, note)"
-        " VALUES(?1, 1, ?2, ?3, ?4, ?5, ?6)"
-        " ON CONFLICT(code) DO UPDATE SET is_group=1, name=?2, kind=?3,"
-        " source=?4, verified=?5, note=?6",
-    [ST_IND_PUT] =
-        "INSERT INTO indicators(code, name, definition, unit, kind,"
-        " collection, dims, sdg, source_instrument, formula, agg, weight,"
-        " verified) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
-        " ON CONFLICT(code) DO UPDATE SET name=?2, definition=?3, unit=?4,"
-        " kind=?5, collection=?6, dims=?7, sdg=?8, source_instrument=?9,"
-        " formula=?10, agg=?11, weight=?12, verified=?13",
-    [ST_MEM_PUT] = "INSERT OR REPLACE INTO memberships(group_id, economy_id,"
-                   " from_year, to_year, source, verified)"
-                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_DIM_PUT] = "INSERT OR REPLACE INTO dimensions(dimension, value, label,"
-                   " seq) VALUES(?1, ?2, ?3,"
-                   " (SELECT count(*) FROM dimensions))",
-    [ST_MAP_PUT] = "INSERT OR REPLACE INTO code_map(source, kind, source_code,"
-                   " target, note) VALUES(?1, ?2, ?3, ?4, ?5)",
-    [ST_SOURCE_GET] = "SELECT id FROM sources WHERE text = ?1",
-    [ST_SOURCE_PUT] = "INSERT INTO sources(text) VALUES(?1)",
-    [ST_BATCH_LAST] = "SELECT id, time FROM batches ORDER BY id DESC LIMIT 1",
+    [ST_AREA_PUT_ECO] = SQL_AREA_PUT_ECO,
+    [ST_AREA_PUT_GROUP] = SQL_AREA_PUT_GROUP,
+    [ST_IND_PUT] = SQL_IND_PUT,
+    [ST_MEM_PUT] = SQL_MEM_PUT,
+    [ST_DIM_PUT] = SQL_DIM_PUT,
+    [ST_MAP_PUT] = SQL_MAP_PUT,
+    [ST_SOURCE_GET] = SQL_SOURCE_GET,
+    [ST_SOURCE_PUT] = SQL_SOURCE_PUT,
+    [ST_BATCH_LAST] = SQL_BATCH_LAST,
+    /* SQLite's own: the id is the rowid (store_pg.c allocates it). */
     [ST_BATCH_PUT] = "INSERT INTO batches(time, kind, origin, file, sha256,"
                      " note) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_OBS_ANY] = "SELECT 1 FROM obs LIMIT 1",
-    [ST_OBS_CUR] = "SELECT batch_id, value, status, source_id, note FROM obs"
-                   " WHERE indicator_id=?1 AND area_id=?2 AND year=?3"
-                   " AND dims=?4 ORDER BY batch_id DESC LIMIT 1",
-    [ST_OBS_PUT] = "INSERT INTO obs(indicator_id, area_id, year, dims,"
-                   " batch_id, value, status, source_id, note)"
-                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    /* Every revision of one series in primary-key order (no sort); the
-     * last row of each (year, dims) is its current revision. Batches and
-     * sources are looked up in memory, not joined per row. */
+    [ST_OBS_ANY] = SQL_OBS_ANY,
+    [ST_OBS_CUR] = SQL_OBS_CUR,
+    [ST_OBS_PUT] = SQL_OBS_PUT,
+    /* SQLite's own: every revision of one series in primary-key order (no
+     * sort); the last row of each (year, dims) is its current revision.
+     * Batches and sources are looked up in memory, not joined per row. */
     [ST_OBS_SERIES] =
         "SELECT year, dims, batch_id, value, status, source_id, note"
         " FROM obs WHERE area_id=?2 AND indicator_id=?1"
@@ -163,18 +88,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                             " area_id, indicator_id) VALUES(?1, ?2, ?3)",
     [ST_BATCH_ALL] = "SELECT id, time, kind FROM batches ORDER BY id",
     [ST_SOURCE_ALL] = "SELECT id, text FROM sources ORDER BY id",
-    [ST_OBS_HISTORY] =
-        "SELECT o.year, o.dims, o.batch_id, o.value, o.status, s.text,"
-        " o.note, b.time, b.kind, b.origin, b.file, b.sha256, b.note,"
-        " b.changed FROM obs o"
-        " JOIN batches b ON b.id = o.batch_id"
-        " LEFT JOIN sources s ON s.id = o.source_id"
-        " WHERE o.indicator_id=?1 AND o.area_id=?2 AND o.year=?3"
-        " AND o.dims=?4 ORDER BY o.batch_id",
-    [ST_BATCH_ASOF] = "SELECT max(id) FROM batches WHERE time <= ?1",
+    [ST_OBS_HISTORY] = SQL_OBS_HISTORY,
+    [ST_BATCH_ASOF] = SQL_BATCH_ASOF,
     [ST_DATA_VERSION] = "PRAGMA data_version",
-    [ST_MEM_OF_GROUP] = "SELECT economy_id, from_year, to_year FROM"
-                        " memberships WHERE group_id = ?1",
+    [ST_MEM_OF_GROUP] = SQL_MEM_OF_GROUP,
 };
 
 /* Rows per multi-row INSERT of a fresh batch: one statement execution
@@ -478,12 +395,10 @@ static int cache_load(struct sq *q, struct err *err)
     }
     cache_drop(q);
     q->data_version = version;
-    if (cache_fill(q, "SELECT id, code, 0 FROM indicators ORDER BY code",
-                   &q->inds, &q->ind_count, &q->ind_ids, err) != 0 ||
-        cache_fill(q,
-                   "SELECT id, code, is_group FROM areas"
-                   " ORDER BY is_group, code",
-                   &q->areas, &q->area_count, &q->area_ids, err) != 0) {
+    if (cache_fill(q, SQL_INDICATOR_CODES, &q->inds, &q->ind_count, &q->ind_ids,
+                   err) != 0 ||
+        cache_fill(q, SQL_AREA_CODES, &q->areas, &q->area_count, &q->area_ids,
+                   err) != 0) {
         cache_drop(q);
         return err->code;
     }
@@ -539,7 +454,9 @@ static int migrate(struct sq *q, int from, struct err *err)
         return err->code;
     }
     for (int v = from; v < STORE_SCHEMA_VERSION; v++) {
-        if (exec_sql(q, migrations[v], err) != 0) {
+        if (exec_sql(q, store_sql_migrations[v], err) != 0 ||
+            (store_sql_migrations_sqlite[v] != NULL &&
+             exec_sql(q, store_sql_migrations_sqlite[v], err) != 0)) {
             goto fail;
         }
     }
@@ -721,22 +638,14 @@ static int need_tx(struct sq *q, struct err *err)
 
 /* ---- Reference writes -------------------------------------------------- */
 
-static int check_code(const char *what, const char *code, struct err *err)
-{
-    if (!code || !code_valid(code, strlen(code))) {
-        return err_set(err, ERR_INVALID, "bad %s code '%s'", what,
-                       code ? code : "");
-    }
-    return 0;
-}
-
 static int sq_economy_put(struct store *s, const struct economy *e,
                           struct err *err)
 {
     struct sq *q = sq_of(s);
     sqlite3_stmt *st;
 
-    if (need_tx(q, err) != 0 || check_code("economy", e->code, err) != 0) {
+    if (need_tx(q, err) != 0 ||
+        store_check_code("economy", e->code, err) != 0) {
         return err->code;
     }
     st = stmt(q, ST_AREA_PUT_ECO, err);
@@ -764,7 +673,7 @@ static int sq_group_put(struct store *s, const struct group *g, struct err *err)
     struct sq *q = sq_of(s);
     sqlite3_stmt *st;
 
-    if (need_tx(q, err) != 0 || check_code("group", g->code, err) != 0) {
+    if (need_tx(q, err) != 0 || store_check_code("group", g->code, err) != 0) {
         return err->code;
     }
     st = stmt(q, ST_AREA_PUT_GROUP, err);
@@ -787,7 +696,8 @@ static int sq_indicator_put(struct store *s, const struct indicator *ind,
     struct sq *q = sq_of(s);
     sqlite3_stmt *st;
 
-    if (need_tx(q, err) != 0 || check_code("indicator", ind->code, err) != 0) {
+    if (need_tx(q, err) != 0 ||
+        store_check_code("indicator", ind->code, err) != 0) {
         return err->code;
     }
     st = stmt(q, ST_IND_PUT, err);
@@ -850,7 +760,7 @@ static int sq_dimension_put(struct store *s, const struct dimension_value *d,
     sqlite3_stmt *st;
 
     if (need_tx(q, err) != 0 ||
-        check_code("dimension", d->dimension, err) != 0) {
+        store_check_code("dimension", d->dimension, err) != 0) {
         return err->code;
     }
     if (!d->value || !dims_value_valid(d->value, strlen(d->value))) {
@@ -900,10 +810,7 @@ static int sq_reference_clear(struct store *s, struct err *err)
     if (need_tx(q, err) != 0) {
         return err->code;
     }
-    return exec_sql(q,
-                    "DELETE FROM memberships; DELETE FROM dimensions;"
-                    " DELETE FROM code_map",
-                    err);
+    return exec_sql(q, SQL_REFERENCE_CLEAR, err);
 }
 
 /* ---- Reference reads --------------------------------------------------- */
@@ -939,13 +846,7 @@ static int sq_economy_list(struct store *s, const char *code,
                            store_economy_fn fn, void *ctx, struct err *err)
 {
     struct sq *q = sq_of(s);
-    sqlite3_stmt *st =
-        prep(q,
-             "SELECT code, name, iso2, m49, un_region, un_subregion,"
-             " un_intermediate, itu_region, itu_region_verified, wb_region,"
-             " is_independent, note FROM areas WHERE is_group = 0"
-             " AND (?1 IS NULL OR code = ?1) ORDER BY code",
-             err);
+    sqlite3_stmt *st = prep(q, SQL_ECONOMY_LIST, err);
     int rc;
     int cb = 0;
     bool any = false;
@@ -983,12 +884,7 @@ static int sq_group_list(struct store *s, const char *code, store_group_fn fn,
                          void *ctx, struct err *err)
 {
     struct sq *q = sq_of(s);
-    sqlite3_stmt *st =
-        prep(q,
-             "SELECT code, name, kind, source, verified, note FROM areas"
-             " WHERE is_group = 1 AND (?1 IS NULL OR code = ?1)"
-             " ORDER BY code",
-             err);
+    sqlite3_stmt *st = prep(q, SQL_GROUP_LIST, err);
     int rc;
     int cb = 0;
     bool any = false;
@@ -1043,14 +939,6 @@ static int membership_loop(struct sq *q, const char *sql, int64_t id, int year,
     return loop_end(q, st, rc, cb, err);
 }
 
-#define MEMBERSHIP_SELECT                                                      \
-    "SELECT g.code, e.code, m.from_year, m.to_year, m.source, m.verified"      \
-    " FROM memberships m JOIN areas g ON g.id = m.group_id"                    \
-    " JOIN areas e ON e.id = m.economy_id"
-#define MEMBERSHIP_YEAR                                                        \
-    " AND (?2 = 0 OR ((m.from_year = 0 OR m.from_year <= ?2) AND"              \
-    " (m.to_year = 0 OR m.to_year >= ?2)))"
-
 static int sq_group_members(struct store *s, const char *group, int year,
                             store_membership_fn fn, void *ctx, struct err *err)
 {
@@ -1064,11 +952,8 @@ static int sq_group_members(struct store *s, const char *group, int year,
         !q->areas[g].is_group) {
         return err_set(err, ERR_NOT_FOUND, "unknown group '%s'", group);
     }
-    return membership_loop(q,
-                           MEMBERSHIP_SELECT
-                           " WHERE m.group_id = ?1" MEMBERSHIP_YEAR
-                           " ORDER BY e.code, m.from_year",
-                           q->areas[g].id, year, fn, ctx, err);
+    return membership_loop(q, SQL_GROUP_MEMBERS, q->areas[g].id, year, fn, ctx,
+                           err);
 }
 
 static int sq_economy_groups(struct store *s, const char *economy, int year,
@@ -1084,21 +969,15 @@ static int sq_economy_groups(struct store *s, const char *economy, int year,
         q->areas[e].is_group) {
         return err_set(err, ERR_NOT_FOUND, "unknown economy '%s'", economy);
     }
-    return membership_loop(q,
-                           MEMBERSHIP_SELECT
-                           " WHERE m.economy_id = ?1" MEMBERSHIP_YEAR
-                           " ORDER BY g.code, m.from_year",
-                           q->areas[e].id, year, fn, ctx, err);
+    return membership_loop(q, SQL_ECONOMY_GROUPS, q->areas[e].id, year, fn, ctx,
+                           err);
 }
 
 static int sq_dimension_list(struct store *s, store_dimension_fn fn, void *ctx,
                              struct err *err)
 {
     struct sq *q = sq_of(s);
-    sqlite3_stmt *st = prep(q,
-                            "SELECT dimension, value, label FROM dimensions"
-                            " ORDER BY dimension, seq",
-                            err);
+    sqlite3_stmt *st = prep(q, SQL_DIMENSION_LIST, err);
     int rc;
     int cb = 0;
 
@@ -1116,60 +995,12 @@ static int sq_dimension_list(struct store *s, store_dimension_fn fn, void *ctx,
     return loop_end(q, st, rc, cb, err);
 }
 
-/* True if hay contains needle[0..len), ASCII case-insensitive. */
-static bool contains_word(const char *hay, const char *needle, size_t len)
-{
-    size_t n = strlen(hay);
-
-    for (size_t i = 0; i + len <= n; i++) {
-        size_t j = 0;
-        while (j < len && ((unsigned char)hay[i + j] | 0x20) ==
-                              ((unsigned char)needle[j] | 0x20)) {
-            j++;
-        }
-        if (j == len) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool indicator_matches(const struct indicator *ind, const char *words)
-{
-    const char *p = words;
-
-    while (*p) {
-        size_t len;
-        while (*p == ' ') {
-            p++;
-        }
-        len = strcspn(p, " ");
-        if (len == 0) {
-            break;
-        }
-        if (!contains_word(ind->code, p, len) &&
-            !contains_word(ind->name, p, len) &&
-            !contains_word(ind->definition, p, len) &&
-            !contains_word(ind->unit, p, len) &&
-            !contains_word(ind->sdg, p, len)) {
-            return false;
-        }
-        p += len;
-    }
-    return true;
-}
-
 static int sq_indicator_list(struct store *s, const char *code,
                              const char *words, store_indicator_fn fn,
                              void *ctx, struct err *err)
 {
     struct sq *q = sq_of(s);
-    sqlite3_stmt *st =
-        prep(q,
-             "SELECT code, name, definition, unit, kind, collection, dims,"
-             " sdg, source_instrument, formula, agg, weight, verified"
-             " FROM indicators WHERE (?1 IS NULL OR code = ?1) ORDER BY code",
-             err);
+    sqlite3_stmt *st = prep(q, SQL_INDICATOR_LIST, err);
     int rc;
     int cb = 0;
     bool any = false;
@@ -1194,7 +1025,7 @@ static int sq_indicator_list(struct store *s, const char *code,
             .weight = col_text(st, 11),
             .verified = sqlite3_column_int(st, 12) != 0,
         };
-        if (words && !indicator_matches(&ind, words)) {
+        if (words && !store_indicator_matches(&ind, words)) {
             continue;
         }
         any = true;
@@ -1211,11 +1042,7 @@ static int sq_code_map_list(struct store *s, store_code_map_fn fn, void *ctx,
                             struct err *err)
 {
     struct sq *q = sq_of(s);
-    sqlite3_stmt *st = prep(q,
-                            "SELECT source, kind, source_code, target, note"
-                            " FROM code_map ORDER BY source, kind,"
-                            " source_code",
-                            err);
+    sqlite3_stmt *st = prep(q, SQL_CODE_MAP_LIST, err);
     int rc;
     int cb = 0;
 
@@ -1336,14 +1163,6 @@ static int source_id(struct sq *q, const char *text, int64_t *out,
     return 0;
 }
 
-static int duplicate(const struct obs *o, struct err *err)
-{
-    return err_set(err, ERR_CONFLICT,
-                   "duplicate key: %s %s %d%s%s already given in this load",
-                   o->indicator, o->economy, o->year, o->dims[0] ? " " : "",
-                   o->dims);
-}
-
 /* Whether the current revision of the key differs from o. Sets
  * *out_same; ERR_CONFLICT if the current revision is this batch's. */
 static int compare_current(struct sq *q, const struct obs *o, int64_t ind,
@@ -1365,7 +1184,7 @@ static int compare_current(struct sq *q, const struct obs *o, int64_t ind,
     if (rc == SQLITE_ROW) {
         if (sqlite3_column_int64(st, 0) == q->batch_id) {
             sqlite3_reset(st);
-            return duplicate(o, err);
+            return store_duplicate(o, err);
         }
         *out_same = sqlite3_column_double(st, 1) == o->value &&
                     sqlite3_column_int(st, 2) == (int)o->status &&
@@ -1375,21 +1194,6 @@ static int compare_current(struct sq *q, const struct obs *o, int64_t ind,
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         return db_fail(q, err, "reading the current value");
-    }
-    return 0;
-}
-
-static int check_obs(const struct obs *o, struct err *err)
-{
-    if (o->year < YEAR_MIN || o->year > YEAR_MAX) {
-        return err_set(err, ERR_INVALID, "year %d out of range %d..%d", o->year,
-                       YEAR_MIN, YEAR_MAX);
-    }
-    if (!(o->value - o->value == 0.0)) {
-        return err_set(err, ERR_INVALID, "value is not finite");
-    }
-    if ((unsigned)o->status > OBS_PROVISIONAL) {
-        return err_set(err, ERR_INVALID, "bad status %d", (int)o->status);
     }
     return 0;
 }
@@ -1537,7 +1341,7 @@ static int fresh_check(struct sq *q, const struct obs *o, size_t ind,
         strmap_put(&q->dims_ids, dims, len, id);
     }
     if (!u64set_add(&q->cur, ((uint64_t)(o->year - YEAR_MIN + 1) << 32) | id)) {
-        return duplicate(o, err);
+        return store_duplicate(o, err);
     }
     if (q->cur_revisit) {
         /* Any row in the table is this batch's: the table was empty. */
@@ -1563,7 +1367,8 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
         return err_set(err, ERR_CONFLICT, "no batch is open");
     }
     if (find_ind(q, o->indicator, &ind, err) != 0 ||
-        find_area(q, o->economy, &area, err) != 0 || check_obs(o, err) != 0 ||
+        find_area(q, o->economy, &area, err) != 0 ||
+        store_check_obs(o, err) != 0 ||
         source_id(q, o->source, &src, err) != 0) {
         return err->code;
     }
@@ -1594,7 +1399,7 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
         if (r->ind == q->inds[ind].id && r->area == q->areas[area].id &&
             r->year == o->year &&
             strcmp(q->pend_text.data + r->dims_off, dims) == 0) {
-            return duplicate(o, err);
+            return store_duplicate(o, err);
         }
     }
     if (put_fresh(q, o, ind, area, src, err) != 0) {
@@ -2220,11 +2025,7 @@ static int sq_batch_list(struct store *s, size_t limit, store_batch_fn fn,
                          void *ctx, struct err *err)
 {
     struct sq *q = sq_of(s);
-    sqlite3_stmt *st = prep(q,
-                            "SELECT id, time, kind, origin, file, sha256,"
-                            " note, changed FROM batches ORDER BY id DESC"
-                            " LIMIT ?1",
-                            err);
+    sqlite3_stmt *st = prep(q, SQL_BATCH_LIST, err);
     int rc;
     int cb = 0;
 
@@ -2297,37 +2098,82 @@ static int sq_counts(struct store *s, struct store_counts *out, struct err *err)
 {
     struct sq *q = sq_of(s);
     int64_t ymin = 0, ymax = 0;
-    struct {
-        const char *sql;
-        int64_t *out;
-    } c[] = {
-        {"SELECT count(*) FROM areas WHERE is_group = 0", &out->economies},
-        {"SELECT count(*) FROM areas WHERE is_group = 1", &out->groups},
-        {"SELECT count(*) FROM memberships", &out->memberships},
-        {"SELECT count(*) FROM dimensions", &out->dimensions},
-        {"SELECT count(*) FROM indicators", &out->indicators},
-        {"SELECT count(*) FROM code_map", &out->code_map},
-        {"SELECT count(*) FROM (SELECT DISTINCT indicator_id, area_id, year,"
-         " dims FROM obs)",
-         &out->series},
-        {"SELECT count(*) FROM obs", &out->revisions},
-        {"SELECT count(*) FROM batches", &out->batches},
-        {"SELECT count(DISTINCT indicator_id) FROM obs",
-         &out->indicators_with_data},
-        {"SELECT count(DISTINCT area_id) FROM obs", &out->economies_with_data},
-        {"SELECT coalesce(min(year), 0) FROM obs", &ymin},
-        {"SELECT coalesce(max(year), 0) FROM obs", &ymax},
+    int64_t *c[] = {
+        &out->economies,
+        &out->groups,
+        &out->memberships,
+        &out->dimensions,
+        &out->indicators,
+        &out->code_map,
+        &out->series,
+        &out->revisions,
+        &out->batches,
+        &out->indicators_with_data,
+        &out->economies_with_data,
+        &ymin,
+        &ymax,
     };
 
     memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < ARRAY_COUNT(c); i++) {
-        if (count_one(q, c[i].sql, c[i].out, err) != 0) {
+    for (size_t i = 0; i < ARRAY_COUNT(c) && i < store_sql_count_count; i++) {
+        if (count_one(q, store_sql_counts[i], c[i], err) != 0) {
             return err->code;
         }
     }
     out->year_min = (int)ymin;
     out->year_max = (int)ymax;
     return 0;
+}
+
+/* ---- Whole tables (store_copy) ------------------------------------------ */
+
+static int sq_table_read(struct store *s, size_t table, store_row_fn fn,
+                         void *ctx, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    const char *types = store_sql_tables[table].types;
+    size_t n = strlen(types);
+    struct buf sql, cells;
+    const char *cell[32];
+    sqlite3_stmt *st;
+    int rc;
+    int cb = 0;
+
+    buf_init(&sql);
+    buf_init(&cells);
+    store_sql_table_select(table, &sql);
+    st = prep(q, sql.data, err);
+    buf_cleanup(&sql);
+    if (!st || n > ARRAY_COUNT(cell)) {
+        buf_cleanup(&cells);
+        return st ? err_set(err, ERR_INTERNAL, "too many columns") : err->code;
+    }
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t off[32];
+        buf_reset(&cells);
+        for (size_t i = 0; i < n; i++) {
+            int null = sqlite3_column_type(st, (int)i) == SQLITE_NULL;
+            off[i] = null ? SIZE_MAX : cells.len;
+            if (null) {
+                continue;
+            }
+            if (types[i] == 'i') {
+                buf_printf(&cells, "%lld",
+                           (long long)sqlite3_column_int64(st, (int)i));
+            } else if (types[i] == 'r') {
+                buf_put_double(&cells, sqlite3_column_double(st, (int)i));
+            } else {
+                buf_puts(&cells, col_text(st, (int)i));
+            }
+            buf_putc(&cells, '\0');
+        }
+        for (size_t i = 0; i < n; i++) {
+            cell[i] = off[i] == SIZE_MAX ? NULL : cells.data + off[i];
+        }
+        cb = fn(ctx, cell, n, err);
+    }
+    buf_cleanup(&cells);
+    return loop_end(q, st, rc, cb, err);
 }
 
 static const struct store_ops sqlite_ops = {
@@ -2359,4 +2205,14 @@ static const struct store_ops sqlite_ops = {
     .batch_list = sq_batch_list,
     .last_revision = sq_last_revision,
     .counts = sq_counts,
+    .table_read = sq_table_read,
 };
+
+/* For store-side modules that keep their own tables (plan_store.c). */
+struct sqlite3 *store_sqlite_handle(struct store *s)
+{
+    if (s == NULL || s->ops != &sqlite_ops) {
+        return NULL;
+    }
+    return sq_of(s)->db;
+}

@@ -19,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck disable=SC2046
 cc -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc \
     -o "$tmp/mkfixture" tests/http/mkfixture.c build/libictdev.a \
-    $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib libsodium) -lreadstat -lm \
+    $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib libsodium libpq) -lreadstat -lm \
     -lpthread && "$tmp/mkfixture" "$tmp/test.db" . || {
     echo "FAIL browser: fixture"; echo "0 passed, 1 failed"; exit 1; }
 build/ictdev --db "$tmp/test.db" serve --port 0 --quiet >"$tmp/out" \

@@ -9,6 +9,11 @@
 #   status        optional: expected exit status (default 0)
 # Usage: tests/cli/run.sh BINARY [CASE...]. Prints one line per case and
 # "cli: N passed, N failed" last.
+# Backends (issue 6): ICTDEV_TEST_BACKEND (default sqlite) names the store
+# backend of the run; a case with a file `backends` (e.g. "postgresql")
+# runs only on the backends it lists. ICTDEV_CLI_FRESH_DB, if set, is a
+# command that prints a fresh store for the case (its argument: the case
+# name), used as ICTDEV_DB instead of $PWD/test.db.
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 shift
@@ -21,12 +26,21 @@ fail=0
 for c in $cases; do
     c=${c%/}
     name=$(basename "$c")
+    backend=${ICTDEV_TEST_BACKEND:-sqlite}
+    if [ -f "$c/backends" ] && ! grep -qw "$backend" "$c/backends"; then
+        echo "skip cli $name (not on $backend)"
+        continue
+    fi
     tmp=$(mktemp -d)
+    db="$tmp/test.db"
+    if [ -n "${ICTDEV_CLI_FRESH_DB:-}" ]; then
+        db=$(sh -c "$ICTDEV_CLI_FRESH_DB" sh "$name") || db=""
+    fi
     want_status=0
     [ -f "$c/status" ] && want_status=$(cat "$c/status")
     in=/dev/null
     [ -f "$c/stdin" ] && in="$c/stdin"
-    (cd "$tmp" && ICTDEV="$bin" ICTDEV_DB="$tmp/test.db" ICTDEV_NO_PROGRESS=1 \
+    (cd "$tmp" && ICTDEV="$bin" ICTDEV_DB="$db" ICTDEV_NO_PROGRESS=1 \
         CASE="$c" sh "$c/cmd" <"$in" >"$tmp/.out" 2>"$tmp/.err")
     got=$?
     ok=1

@@ -25,7 +25,7 @@ fi
 if ! cc -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc \
         $(pkg-config --cflags sqlite3 jansson) -o "$tmp/mkfixture" \
         tests/http/mkfixture.c "$lib" \
-        $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib libsodium) \
+        $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib libsodium libpq) \
         -lreadstat -lm -lpthread; then
     echo "FAIL http: fixture builder does not compile"; fail=1; finish
 fi

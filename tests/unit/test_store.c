@@ -1,5 +1,9 @@
 /* Unit tests for store/ (SQLite backend): reference data, batches and
- * revisions, as-of, history, filters, schema versions. */
+ * revisions, as-of, history, filters, schema versions. With
+ * ICTDEV_TEST_STORE_BACKEND=postgresql and ICTDEV_TEST_PG (a server's
+ * postgres database URI; tests/pg/run-suite.sh sets both) every test runs
+ * on PostgreSQL instead, in a fresh database. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,9 +13,41 @@
 #include "testutil.h"
 
 struct fixture {
-    char path[64];
+    char path[512];
     struct store *s;
 };
+
+/* True if the tests run on PostgreSQL (see the top). */
+static bool on_pg(void)
+{
+    const char *b = getenv("ICTDEV_TEST_STORE_BACKEND");
+    const char *u = getenv("ICTDEV_TEST_PG");
+    return b && strcmp(b, "postgresql") == 0 && u && strstr(u, "/postgres?");
+}
+
+/* Run "psql URI -c SQL" (our own constant SQL). */
+static int psql(const char *uri, const char *sql)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "psql -q '%s' -c \"%s\" >/dev/null 2>&1", uri,
+             sql);
+    return system(cmd);
+}
+
+/* A fresh PostgreSQL database for this process; its URI into out. */
+static void fresh_pg(char *out, size_t cap)
+{
+    const char *admin = getenv("ICTDEV_TEST_PG");
+    const char *tail = strstr(admin, "/postgres?");
+    char sql[128];
+
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS ts_%d", (int)getpid());
+    assert_int_equal(psql(admin, sql), 0);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE ts_%d", (int)getpid());
+    assert_int_equal(psql(admin, sql), 0);
+    snprintf(out, cap, "%.*s/ts_%d%s", (int)(tail - admin), admin,
+             (int)getpid(), tail + strlen("/postgres"));
+}
 
 static int setup(void **state)
 {
@@ -21,6 +57,9 @@ static int setup(void **state)
     snprintf(f->path, sizeof(f->path), "/tmp/ictdev-test-store-%d.db",
              (int)getpid());
     unlink(f->path);
+    if (on_pg()) {
+        fresh_pg(f->path, sizeof(f->path));
+    }
     f->s = store_open(f->path, STORE_OPEN_CREATE, &err);
     if (!f->s) {
         fail_msg("open: %s", err.msg);
@@ -55,7 +94,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char wal[80];
+    char wal[600];
 
     store_close(f->s);
     unlink(f->path);
@@ -408,7 +447,7 @@ static void test_schema_versions(void **state)
     struct fixture *f = *state;
     struct err err = {0};
     struct store *s2;
-    char cmd[160];
+    char cmd[700];
     (void)state;
 
     /* Reopening an up-to-date store works; a newer schema is refused. */
@@ -417,9 +456,15 @@ static void test_schema_versions(void **state)
     store_close(s2);
     store_close(f->s);
     f->s = NULL;
-    snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 99'",
-             f->path);
-    assert_int_equal(system(cmd), 0);
+    if (on_pg()) {
+        assert_int_equal(psql(f->path, "UPDATE ictdev_meta SET value = '99'"
+                                       " WHERE key = 'schema_version'"),
+                         0);
+    } else {
+        snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 99'",
+                 f->path);
+        assert_int_equal(system(cmd), 0);
+    }
     s2 = store_open(f->path, 0, &err);
     assert_null(s2);
     assert_int_equal(err.code, ERR_CONFLICT);
