@@ -25,6 +25,9 @@ static const struct route routes[] = {
     {"/api/v1/groups/{}", api_group},
     {"/api/v1/data", api_data},
     {"/api/v1/data/{}/{}", api_data_short},
+    {"/api/v1/aggregates", api_aggregates},
+    {"/api/v1/idi", api_idi},
+    {"/api/v1/affordability", api_affordability},
     {"/sdmx/data/{}", api_sdmx},
     {"/sdmx/data/{}/{}", api_sdmx},
     {"/", page_home},
@@ -32,6 +35,7 @@ static const struct route routes[] = {
     {"/economies/{}", page_economy},
     {"/groups/{}", page_group},
     {"/catalogue", page_catalogue},
+    {"/idi", page_idi},
     {"/static/{}", static_file},
     {"/api/v1/plan", api_plan},
     {"/api/v1/plan/progress", api_plan_progress},
@@ -372,6 +376,7 @@ struct app *app_new(const char *db_path, const char *geo_path, struct err *err)
         return NULL;
     }
     pthread_key_create(&a->key, free_store);
+    results_init(a, geo_path);
     return a;
 }
 
@@ -390,6 +395,7 @@ void app_free(struct app *a)
     /* The main thread may have opened one for checks. */
     free_store(pthread_getspecific(a->key));
     pthread_key_delete(a->key);
+    results_free(a);
     geo_free(a->world);
     xfree(a->db_path);
     xfree(a);

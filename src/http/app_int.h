@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../compute/compute.h"
 #include "../core/strmap.h"
 #include "../render/geo.h"
 #include "../store/store.h"
@@ -16,12 +17,17 @@
 #include "server.h"
 
 struct collect_http;
+struct results_cache;
 
 struct app {
     char *db_path;                /* owned */
     struct collect_http *collect; /* owned; NULL: no data collection */
     struct geo_world *world;      /* owned; shared read-only by all threads */
     pthread_key_t key;            /* per-thread struct store * */
+    struct idi_params idi;        /* from data/idi_params.csv, when idi_ok */
+    bool idi_ok;
+    char idi_err[256];        /* why not, when !idi_ok */
+    struct results_cache *rc; /* owned; results.c */
 };
 
 /* A request in flight: the app, the request, its path parameters. */
@@ -80,6 +86,43 @@ const char *names_get(const struct names *nm, const char *code);
 const char *names_kind(const struct names *nm, const char *code);
 void names_cleanup(struct names *nm);
 
+/* ---- computed results (results.c) ---- */
+
+/* Load the IDI parameters: $ICTDEV_DATA/idi_params.csv, else the
+ * idi_params.csv in the folder above the map file's (data/geo/x.json ->
+ * data/idi_params.csv), else ./data/idi_params.csv. A failure leaves the
+ * IDI unavailable (503) and is reported on stderr; it never stops serve. */
+void results_init(struct app *a, const char *geo_path);
+/* Free what results_init made. */
+void results_free(struct app *a);
+/* The IDI of the latest year with scores (results_idi with year 0), or
+ * NULL when unavailable; computed once per store revision and shared by
+ * all threads (borrowed until app_free). */
+const struct compute_idi_result *
+results_idi_latest(struct ctx *c, struct store *st, int *out_year);
+/* Affordability of basket 0 (fixed) or 1 (mobile) in the store's last
+ * year with data minus back (0..5), or NULL; cached like the IDI. */
+const struct compute_afford_result *results_afford_recent(struct ctx *c,
+                                                          struct store *st,
+                                                          int basket, int back,
+                                                          int *out_year);
+/* The loaded IDI parameters, or NULL. */
+const struct idi_params *results_idi_params(const struct app *a);
+/* compute_idi for year; year 0 = the latest year (of the store's last six)
+ * in which some economy has a score. *out_year is the year used. Free out
+ * with compute_idi_result_free (also on failure: it is zeroed). */
+int results_idi(struct store *st, const struct idi_params *p, int year,
+                struct compute_idi_result *out, int *out_year,
+                struct err *err) WARN_UNUSED_RESULT;
+/* Coverage (percent) and method from a stored aggregate's note ("coverage
+ * 83.7%; method itu; ..."); false (coverage NaN, method "") when the note
+ * is not one `ictdev compute` wrote. */
+bool results_agg_note(const char *note, double *coverage, char *method,
+                      size_t cap);
+/* Fill q's price and published series for basket "fixed" or "mobile";
+ * false for any other name. */
+bool results_basket(const char *name, struct compute_afford_request *q);
+
 /* ---- handlers ---- */
 
 void api_indicators(struct ctx *c);
@@ -92,12 +135,16 @@ void api_data(struct ctx *c);
 void api_data_short(struct ctx *c);
 void api_sdmx(struct ctx *c);
 void api_openapi(struct ctx *c);
+void api_aggregates(struct ctx *c);
+void api_idi(struct ctx *c);
+void api_affordability(struct ctx *c);
 
 void page_home(struct ctx *c);
 void page_indicator(struct ctx *c);
 void page_economy(struct ctx *c);
 void page_group(struct ctx *c);
 void page_catalogue(struct ctx *c);
+void page_idi(struct ctx *c);
 
 /* The results framework (plan_http.c). */
 void api_plan(struct ctx *c);

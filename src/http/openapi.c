@@ -1,5 +1,7 @@
 /* The OpenAPI 3.1 description of the API, generated once from a Python
  * dict and kept here as text; edit both together with the handlers. */
+#include <string.h>
+
 #include "../collect/api.h"
 #include "app_int.h"
 
@@ -541,16 +543,31 @@ static const char doc[] =
     "\"required\":[\"v"
     "ersion\",\"class\",\"id\",\"size\",\"dimension\",\"value\"]}}}}";
 
+#include "openapi_results.inc"
+
 void api_openapi(struct ctx *c)
 {
+    static const char key[] = "\"paths\":{";
+    const char *at = strstr(doc, key);
+    size_t head = at ? (size_t)(at - doc) + sizeof(key) - 1 : 0;
+    struct buf base;
     struct err err;
 
+    /* The results paths go first inside "paths". */
+    buf_init(&base);
+    buf_append(&base, doc, head);
+    if (at) {
+        buf_append(&base, openapi_results_paths,
+                   sizeof(openapi_results_paths) - 1);
+    }
+    buf_append(&base, doc + head, sizeof(doc) - 1 - head);
     /* With data collection on, its paths join the document. */
     if (c->app->collect == NULL ||
-        api_openapi_merge(doc, &c->resp->body, &err) != 0) {
+        api_openapi_merge(buf_cstr(&base), &c->resp->body, &err) != 0) {
         buf_reset(&c->resp->body);
-        buf_append(&c->resp->body, doc, sizeof(doc) - 1);
+        buf_append(&c->resp->body, base.data, base.len);
     }
+    buf_cleanup(&base);
     buf_putc(&c->resp->body, '\n');
     c->resp->ctype = "application/json";
 }

@@ -29,7 +29,8 @@ static void page_begin(struct buf *b, const char *title)
                 "<header class=\"site\"><a href=\"/\">ictdev · ICT "
                 "statistics</a><nav><a href=\"/\">Home</a><a "
                 "href=\"/catalogue\">Catalogue</a><a href=\"/groups/WLD\">"
-                "World</a><a href=\"/plan\">Action plan</a><a "
+                "World</a><a href=\"/idi\">IDI</a><a href=\"/plan\">"
+                "Action plan</a><a "
                 "href=\"/api/v1/openapi.json\">API</a></nav>"
                 "</header><main>");
 }
@@ -192,6 +193,29 @@ static void grouplist_cleanup(struct grouplist *gl)
 
 /* ---- home ---- */
 
+/* " · coverage 83.7 %" for the stored aggregate of (ind, group, year) when
+ * its note carries one (`ictdev compute` writes it). */
+static void home_coverage(struct buf *b, const struct rows *rs, const char *ind,
+                          const char *group, int year)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct row *r = &rs->r[i];
+        double cov;
+        char method[32];
+        if (r->year == year && r->dims[0] == '\0' &&
+            strcmp(r->indicator, ind) == 0 && strcmp(r->economy, group) == 0 &&
+            results_agg_note(r->note, &cov, method, sizeof(method)) &&
+            !isnan(cov)) {
+            buf_printf(b,
+                       " <span class=\"muted coverage\" title=\"share of "
+                       "the group's weight with reported values\">coverage "
+                       "%.0f%%</span>",
+                       cov);
+            return;
+        }
+    }
+}
+
 void page_home(struct ctx *c)
 {
     static const char *const allowed[] = {NULL};
@@ -233,9 +257,10 @@ void page_home(struct ctx *c)
     page_begin(b, "ICT indicators for the SDGs");
     buf_puts(b, "<h1>ICT indicators for the Sustainable Development "
                 "Goals</h1><p>The SDG ICT indicators for the world and each "
-                "ITU region: the latest year with data and the trend. Values "
-                "come from the store as loaded; group aggregates appear once "
-                "they are computed.</p>");
+                "ITU region: the latest year with data, the trend and the "
+                "coverage (share of the group's weight with reported values) "
+                "of the aggregates `ictdev compute` stored. See also the <a "
+                "href=\"/idi\">ICT Development Index</a>.</p>");
     buf_puts(b, "<form class=\"search\" action=\"/catalogue\" method=\"get\">"
                 "<label>Search the catalogue <input name=\"q\" "
                 "type=\"search\" placeholder=\"e.g. internet users\">"
@@ -273,10 +298,10 @@ void page_home(struct ctx *c)
                                         s.values, s.n};
                 buf_puts(b, "<strong>");
                 fmt_value(b, s.values[s.n - 1]);
-                buf_printf(b,
-                           "</strong> <span class=\"muted\">(%d)</span>"
-                           "<br>",
+                buf_printf(b, "</strong> <span class=\"muted\">(%d)</span>",
                            s.years[s.n - 1]);
+                home_coverage(b, &rs, ind->code, gl.codes[g], s.years[s.n - 1]);
+                buf_puts(b, "<br>");
                 svg_sparkline(b, &sv, 1);
             }
             series_free(&s);
@@ -808,6 +833,9 @@ struct batch_seen {
     int64_t id, time;
 };
 
+static void economy_results(struct ctx *c, struct store *st, const char *code,
+                            const char *region);
+
 void page_economy(struct ctx *c)
 {
     static const char *const allowed[] = {NULL};
@@ -1061,9 +1089,8 @@ void page_economy(struct ctx *c)
         series_free(&s);
         series_free(&sw);
     }
-    buf_puts(b, "</tbody></table></div><h2>ICT Development Index</h2><p "
-                "class=\"pending\">IDI scores appear here once they are "
-                "computed (pending).</p>");
+    buf_puts(b, "</tbody></table></div>");
+    economy_results(c, st, code, eo.itu_region);
 
     /* groups */
     buf_puts(b, "<h2>Groups</h2><p>");
@@ -1231,4 +1258,264 @@ out:
     xfree(go.kind);
     xfree(go.source);
     xfree(go.note);
+}
+
+/* ---- IDI ---- */
+
+static void idi_note(struct buf *b, const struct idi_params *p)
+{
+    if (p->n_unverified > 0) {
+        buf_printf(b,
+                   "<p class=\"note\"><strong>Reproduction.</strong> These "
+                   "scores reproduce ITU's IDI 2023 methodology with "
+                   "parameters from data/idi_params.csv, %zu of which are "
+                   "not yet verified against ITU's publication: scores and "
+                   "ranks may differ from ITU's.</p>",
+                   p->n_unverified);
+    }
+}
+
+static void td_num(struct buf *b, double v)
+{
+    buf_puts(b, "<td class=\"num\">");
+    if (!isnan(v)) {
+        buf_printf(b, "%.1f", v);
+    }
+    buf_puts(b, "</td>");
+}
+
+void page_idi(struct ctx *c)
+{
+    static const char *const allowed[] = {"year", NULL};
+    const struct idi_params *p = results_idi_params(c->app);
+    const char *ys = query_get(&c->req->query, "year");
+    struct compute_idi_result r;
+    const struct compute_idi_result *rp = &r;
+    struct names nm;
+    struct store *st;
+    struct err err;
+    struct buf *b = &c->resp->body;
+    int year = 0, used = 0;
+    size_t *order;
+    size_t n = 0;
+
+    memset(&r, 0, sizeof(r));
+    if (!ctx_known_params_or_respond(c, allowed)) {
+        return;
+    }
+    if (ys) {
+        int64_t v;
+        if (parse_int64(ys, strlen(ys), 1900, 2100, &v, &err) != 0) {
+            ctx_bad_param(c, "year", "want a year 1900..2100");
+            return;
+        }
+        year = (int)v;
+    }
+    if (p == NULL) {
+        http_problem(c->resp, 503, c->req->path,
+                     "IDI parameters (data/idi_params.csv) unavailable");
+        c->resp->no_cache = true;
+        return;
+    }
+    if ((st = ctx_store_or_respond(c)) == NULL) {
+        return;
+    }
+    if (year == 0) {
+        /* The default page: the shared, cached result. */
+        rp = results_idi_latest(c, st, &used);
+        if (rp == NULL) {
+            http_problem(c->resp, 503, c->req->path, "the IDI failed");
+            c->resp->no_cache = true;
+            return;
+        }
+    } else if (results_idi(st, p, year, &r, &used, &err) != 0) {
+        compute_idi_result_free(&r);
+        ctx_fail(c, &err);
+        return;
+    }
+    if (names_load(st, &nm, &err) != 0) {
+        compute_idi_result_free(&r);
+        ctx_fail(c, &err);
+        return;
+    }
+    order = xcalloc(rp->count + 1, sizeof(*order));
+    for (size_t i = 0; i < rp->count; i++) {
+        if (rp->economies[i].rank > 0) {
+            size_t j = n++;
+            while (j > 0 &&
+                   rp->economies[order[j - 1]].rank > rp->economies[i].rank) {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = i;
+        }
+    }
+    page_begin(b, "ICT Development Index");
+    buf_printf(b, "<h1>ICT Development Index %d</h1>", used);
+    idi_note(b, p);
+    buf_printf(b,
+               "<p>%zu economies scored. IDI = mean of the Universal and "
+               "Meaningful connectivity pillars (0-100). Inputs: the latest "
+               "value in %d-%d. <a href=\"/api/v1/idi?year=%d\">JSON</a> · "
+               "<a href=\"/api/v1/idi?year=%d&amp;format=csv\">CSV</a></p>",
+               n, used - p->max_age, used, used, used);
+    buf_puts(b, "<form action=\"/idi\" method=\"get\"><label>Year <input "
+                "name=\"year\" type=\"number\" min=\"1900\" "
+                "max=\"2100\" value=\"");
+    buf_printf(b, "%d", used);
+    buf_puts(b, "\"></label> <button>Show</button></form>");
+    buf_puts(b, "<div class=\"scroll\"><table class=\"idi-rank\"><thead>"
+                "<tr><th class=\"num\">Rank</th><th>Economy</th><th "
+                "class=\"num\">IDI</th><th class=\"num\">Universal</th><th "
+                "class=\"num\">Meaningful</th></tr></thead><tbody>");
+    for (size_t k = 0; k < n; k++) {
+        const struct compute_idi_economy *e = &rp->economies[order[k]];
+        buf_printf(b, "<tr><td class=\"num\">%d</td><td>", e->rank);
+        link_eco(b, &nm, e->code);
+        buf_puts(b, "</td>");
+        td_num(b, e->score.idi);
+        td_num(b, e->score.pillar[IDI_PILLAR_U]);
+        td_num(b, e->score.pillar[IDI_PILLAR_M]);
+        buf_puts(b, "</tr>");
+    }
+    buf_puts(b, "</tbody></table></div><h2>Groups</h2><p>Mean of the "
+                "members' scores.</p><div class=\"scroll\"><table "
+                "class=\"idi-groups\"><thead><tr><th>Group</th><th "
+                "class=\"num\">IDI</th><th class=\"num\">Universal</th><th "
+                "class=\"num\">Meaningful</th><th class=\"num\">Scored"
+                "</th></tr></thead><tbody>");
+    for (size_t k = 0; k < rp->ngroups; k++) {
+        const struct compute_idi_group *g = &rp->groups[k];
+        if (g->scored == 0) {
+            continue;
+        }
+        buf_puts(b, "<tr><td>");
+        link_eco(b, &nm, g->code);
+        buf_puts(b, "</td>");
+        td_num(b, g->idi);
+        td_num(b, g->pillar[IDI_PILLAR_U]);
+        td_num(b, g->pillar[IDI_PILLAR_M]);
+        buf_printf(b, "<td class=\"num\">%zu / %zu</td></tr>", g->scored,
+                   g->members);
+    }
+    buf_puts(b, "</tbody></table></div>");
+    page_end(b, c);
+    xfree(order);
+    names_cleanup(&nm);
+    compute_idi_result_free(&r);
+}
+
+/* The economy profile's IDI section and affordability panel. Failures of
+ * the computations only leave a note: the rest of the profile stands. */
+static void economy_results(struct ctx *c, struct store *st, const char *code,
+                            const char *region)
+{
+    const struct idi_params *p = results_idi_params(c->app);
+    struct buf *b = &c->resp->body;
+    const struct compute_idi_result *r;
+    int used = 0;
+    static const char *const labels[2] = {"Fixed broadband, 5 GB",
+                                          "Mobile data-only broadband, 5 GB"};
+
+    buf_puts(b, "<h2>ICT Development Index</h2>");
+    r = results_idi_latest(c, st, &used);
+    if (p == NULL || r == NULL) {
+        buf_puts(b, "<p class=\"pending\">The IDI is unavailable.</p>");
+    } else {
+        const struct compute_idi_economy *e = NULL;
+        for (size_t i = 0; i < r->count; i++) {
+            if (strcmp(r->economies[i].code, code) == 0) {
+                e = &r->economies[i];
+            }
+        }
+        if (e == NULL || isnan(e->score.idi)) {
+            buf_printf(b,
+                       "<p class=\"pending\">No IDI score for %d (too few "
+                       "inputs).</p>",
+                       used);
+        } else {
+            size_t scored = 0;
+            double reg = NAN;
+            for (size_t i = 0; i < r->count; i++) {
+                scored += r->economies[i].rank > 0;
+            }
+            for (size_t k = 0; k < r->ngroups; k++) {
+                if (strcmp(r->groups[k].code, region) == 0) {
+                    reg = r->groups[k].idi;
+                }
+            }
+            buf_printf(b,
+                       "<table class=\"idi\"><tbody><tr><th>IDI %d</th><td "
+                       "class=\"num\"><strong>%.1f</strong></td></tr><tr>"
+                       "<th>Rank</th><td class=\"num\">%d of %zu</td></tr>"
+                       "<tr><th>Universal connectivity</th><td "
+                       "class=\"num\">%.1f</td></tr><tr><th>Meaningful "
+                       "connectivity</th><td class=\"num\">%.1f</td></tr>",
+                       used, e->score.idi, e->rank, scored,
+                       e->score.pillar[IDI_PILLAR_U],
+                       e->score.pillar[IDI_PILLAR_M]);
+            if (!isnan(reg)) {
+                buf_printf(b,
+                           "<tr><th>Region mean</th><td class=\"num\">%.1f"
+                           "</td></tr>",
+                           reg);
+            }
+            buf_puts(b, "</tbody></table><p><a href=\"/api/v1/idi?year=");
+            buf_printf(b, "%d&amp;economy=", used);
+            out_url(b, code);
+            buf_printf(b,
+                       "\">How the score is made</a> · <a "
+                       "href=\"/idi?year=%d\">Ranking</a></p>",
+                       used);
+        }
+        idi_note(b, p);
+    }
+
+    buf_printf(b,
+               "<h2>Affordability</h2><p>Monthly basket price as a share "
+               "of monthly GNI per capita; the Broadband Commission's "
+               "target is %.0f %% or less.</p><table class=\"afford\">"
+               "<thead><tr><th>Basket</th><th class=\"num\">Year</th>"
+               "<th class=\"num\">%% of GNI p.c.</th><th>Target</th><th "
+               "class=\"num\">Region median</th></tr></thead><tbody>",
+               AFFORD_TARGET_PCT);
+    for (int k = 0; k < 2; k++) {
+        bool found = false;
+        buf_printf(b, "<tr><td>%s</td>", labels[k]);
+        for (int back = 0; back < 6 && !found; back++) {
+            int y = 0;
+            const struct compute_afford_result *ar =
+                results_afford_recent(c, st, k, back, &y);
+            const struct compute_afford_row *w = NULL;
+            if (ar == NULL) {
+                break;
+            }
+            for (size_t i = 0; i < ar->count; i++) {
+                if (strcmp(ar->rows[i].code, code) == 0 &&
+                    !isnan(ar->rows[i].pct)) {
+                    w = &ar->rows[i];
+                }
+            }
+            if (w == NULL) {
+                continue;
+            }
+            found = true;
+            buf_printf(b,
+                       "<td class=\"num\">%d</td><td class=\"num\">%.2f"
+                       "</td><td>%s</td><td class=\"num\">",
+                       y, w->pct, w->meets ? "met" : "not met");
+            for (size_t g = 0; g < ar->ngroups; g++) {
+                if (strcmp(ar->groups[g].code, region) == 0 &&
+                    !isnan(ar->groups[g].s.median)) {
+                    buf_printf(b, "%.2f", ar->groups[g].s.median);
+                }
+            }
+            buf_puts(b, "</td></tr>");
+        }
+        if (!found) {
+            buf_puts(b, "<td colspan=\"4\" class=\"muted\">no price or "
+                        "GNI p.c. in the last six years</td></tr>");
+        }
+    }
+    buf_puts(b, "</tbody></table>");
 }

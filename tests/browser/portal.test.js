@@ -125,6 +125,30 @@ async function main() {
   check('print CSS hides navigation', !(await page.locator('header.site nav').isVisible()));
   await page.pdf({ path: path.join(outDir, 'economy-print.pdf') }).catch(() => {});
 
+  // IDI ranking page (a reproduction) → economy profile with IDI and
+  // affordability panels
+  await page.emulateMedia({ media: 'screen' });
+  r = await page.goto(base + '/idi?year=2022');
+  check('idi page loads', r.status() === 200);
+  const idiRows = await page.locator('table.idi-rank tbody tr').count();
+  check('idi ranking table', idiRows > 50, idiRows);
+  check('idi first rank is 1',
+    (await page.locator('table.idi-rank tbody tr >> nth=0 >> td >> nth=0').textContent()) === '1');
+  check('idi reproduction note',
+    (await page.locator('p.note').first().textContent()).includes('Reproduction'));
+  const idiGroups = await page.locator('table.idi-groups tbody tr').count();
+  check('idi group scores', idiGroups > 3, idiGroups);
+  await page.screenshot({ path: path.join(outDir, 'idi.png'), fullPage: true });
+  await page.locator('table.idi-rank tbody a').first().click();
+  await page.waitForLoadState('load');
+  check('idi link to economy page', page.url().includes('/economies/'), page.url());
+  check('economy IDI panel', (await page.locator('table.idi tr').count()) >= 4);
+  check('economy affordability panel', (await page.locator('table.afford tbody tr').count()) === 2);
+  await page.screenshot({ path: path.join(outDir, 'economy-idi.png'), fullPage: true });
+  await page.goto(base + '/');
+  const cov = await page.locator('table.sdg span.coverage').count();
+  check('home shows aggregate coverage', cov > 3, cov);
+
   check('no JS errors', errors.length === 0, errors.join(' | '));
   await browser.close();
 }

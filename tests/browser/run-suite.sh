@@ -22,6 +22,8 @@ cc -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc \
     $(pkg-config --libs sqlite3 jansson libmicrohttpd zlib libsodium libpq) -lreadstat -lm \
     -lpthread && "$tmp/mkfixture" "$tmp/test.db" . || {
     echo "FAIL browser: fixture"; echo "0 passed, 1 failed"; exit 1; }
+build/ictdev --db "$tmp/test.db" compute >/dev/null 2>&1 || {
+    echo "FAIL browser: compute"; echo "0 passed, 1 failed"; exit 1; }
 build/ictdev --db "$tmp/test.db" serve --port 0 --quiet >"$tmp/out" \
     2>"$tmp/err" &
 pid=$!

@@ -1,8 +1,10 @@
 /* Build a small test store for the HTTP suite: the bundled reference data
  * (economies, groups, memberships, catalogue, dimensions) and synthetic
  * observations in two batches (2020-09-13 and 2023-11-14), including
- * values by sex, group values for WLD/AFR/EUR and hostile text in a source
- * and a note. Usage: mkfixture DB REPO. Uses only store.h. */
+ * values by sex, group values for WLD/AFR/EUR, hostile text in a source
+ * and a note, and from 2018 the IDI inputs, the fixed-broadband price and
+ * GNI p.c. for every other economy (so the IDI and affordability endpoints
+ * have something to answer). Usage: mkfixture DB REPO. Uses only store.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +147,7 @@ static void put(struct store *st, const char *indc, const char *e, int y,
     o.economy = e;
     o.year = y;
     o.dims = dims;
-    o.value = v > 100 ? 100 : v;
+    o.value = v > 100 && strcmp(indc, "gni_pc") != 0 ? 100 : v;
     o.status = y >= 2023 ? OBS_ESTIMATED : OBS_REPORTED;
     o.source = src;
     o.note = note;
@@ -153,6 +155,12 @@ static void put(struct store *st, const char *indc, const char *e, int y,
         die("obs");
     }
 }
+
+/* IDI inputs (data/idi_params.csv) and the fixed-broadband basket. */
+static const char *const idi_inputs[] = {
+    "HH6",          "i911mw",         "i271G",         "i271GA",
+    "i136mwi_subs", "i135tfb_subs",   "i154_FBB5_USD", "i271mb_high_ts_GNI",
+    "HH18",         "i154_FBB_ts_GNI"};
 
 static void batch(struct store *st, int64_t t, int y0, int y1, int salt)
 {
@@ -185,6 +193,14 @@ static void batch(struct store *st, int64_t t, int y0, int y1, int salt)
             if (i % 3 == 0) {
                 put(st, "i271", c, y, "", val(c, y, salt + 1) * 1.2,
                     "ITU admin", "");
+            }
+            if (i % 2 == 0 && y >= 2018) { /* IDI inputs and prices */
+                for (size_t k = 0; k < ARRAY_COUNT(idi_inputs); k++) {
+                    put(st, idi_inputs[k], c, y, "",
+                        val(c, y, salt + 2 + (int)k) * 0.8 + 1, "ITU", "");
+                }
+                put(st, "gni_pc", c, y, "", val(c, y, salt + 20) * 600 + 300,
+                    "World Bank", "");
             }
         }
     }
