@@ -109,18 +109,24 @@ function writeObservations() {
   return { file, n };
 }
 
+// Wall time, plus the child's CPU time (user + system, from bash's time:
+// the machine may be shared, so both are reported).
 function run(args, env = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(ictdev, ['--db', db, ...args], {
+  const r = spawnSync('bash', ['-c',
+    'TIMEFORMAT="%U %S"; { time "$@" 2>&3; } 3>&2 2>"$CPUFILE"', 'run',
+    ictdev, '--db', db, ...args], {
     env: { ...process.env, ICTDEV_DATA: path.join(dir, 'data'),
-      ICTDEV_NO_PROGRESS: '1', ...env },
+      ICTDEV_NO_PROGRESS: '1', CPUFILE: path.join(dir, 'cpu.txt'), ...env },
     encoding: 'utf8', maxBuffer: 1 << 26,
   });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) {
     throw new Error(`ictdev ${args.join(' ')}: ${r.stderr || r.error}`);
   }
-  return { s, out: r.stdout.trim() };
+  const [u, k] = fs.readFileSync(path.join(dir, 'cpu.txt'), 'utf8').trim()
+    .split(/\s+/).map(Number);
+  return { s, cpu: u + k, out: r.stdout.trim() };
 }
 
 const SQL_DERIVED = `
@@ -167,17 +173,20 @@ async function duckdb(obsFile) {
     header = true)`);
   const load = Number(process.hrtime.bigint() - t0) / 1e9;
   const t1 = process.hrtime.bigint();
+  const c1 = process.cpuUsage();
   await con.run(SQL_DERIVED);
   await con.run(SQL_AGG);
   await con.run('CHECKPOINT');
   const s = Number(process.hrtime.bigint() - t1) / 1e9;
+  const c2 = process.cpuUsage(c1);
+  const cpu = (c2.user + c2.system) / 1e6;
   const r = await con.runAndReadAll(`SELECT
     (SELECT count(*) FROM derived) AS nd, (SELECT count(*) FROM agg) AS na,
     (SELECT value FROM agg WHERE grp = 'WLD' AND indicator = 'd001'
        AND year = ${Y0} AND age IS NULL) AS wld`);
   const row = r.getRowObjectsJson()[0];
   con.closeSync();
-  return { load, s, row };
+  return { load, s, cpu, row };
 }
 
 function wldFromIctdev() {
@@ -199,7 +208,8 @@ async function main() {
 
   const opts = ['compute', '--method', 'none', '--min-coverage', '0'];
   const full = run(opts);
-  console.log(`ictdev compute (full): ${full.s.toFixed(2)} s\n  ` +
+  console.log(`ictdev compute (full): ${full.s.toFixed(2)} s ` +
+    `(cpu ${full.cpu.toFixed(2)} s)\n  ` +
     full.out.replace(/\n/g, '\n  '));
 
   const one = path.join(dir, 'one.csv');
@@ -208,14 +218,16 @@ async function main() {
   run(['load', one]);
   const incr = run(opts);
   console.log(`ictdev compute (after one economy-year changed): ` +
-    `${incr.s.toFixed(2)} s = ${(100 * incr.s / full.s).toFixed(1)}% of ` +
-    `full\n  ` + incr.out.replace(/\n/g, '\n  '));
+    `${incr.s.toFixed(2)} s (cpu ${incr.cpu.toFixed(2)} s) = ` +
+    `${(100 * incr.s / full.s).toFixed(1)}% of full\n  ` + incr.out.replace(/\n/g, '\n  '));
   const noop = run(opts);
-  console.log(`ictdev compute (nothing changed): ${noop.s.toFixed(2)} s`);
+  console.log(`ictdev compute (nothing changed): ${noop.s.toFixed(2)} s ` +
+    `(cpu ${noop.cpu.toFixed(2)} s)\n  ` + noop.out.replace(/\n/g, '\n  '));
 
   const duck = await duckdb(obs.file);
   console.log(`duckdb load: ${duck.load.toFixed(1)} s (not timed); ` +
-    `compute: ${duck.s.toFixed(2)} s; ${duck.row.nd} derived, ` +
+    `compute: ${duck.s.toFixed(2)} s (cpu ${duck.cpu.toFixed(2)} s, all ` +
+    `threads); ${duck.row.nd} derived, ` +
     `${duck.row.na} aggregates`);
   // The change above went into ictdev's store only; WLD d001 in year Y0 is
   // untouched by it, so both must agree there.

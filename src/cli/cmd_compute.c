@@ -17,7 +17,7 @@
 static const char compute_usage[] =
     "Usage: ictdev compute [--no-derived] [--no-aggregates] "
     "[--method itu|none]\n"
-    "           [--window N] [--min-coverage PCT]\n"
+    "           [--window N] [--min-coverage PCT] [--full]\n"
     "Evaluates every derived indicator of the catalogue for every economy "
     "and\n"
     "year whose inputs exist (stored as computed, estimated when an input "
@@ -26,7 +26,8 @@ static const char compute_usage[] =
     "group\n"
     "code as aggregates). A rerun recomputes only what depends on changed "
     "data\n"
-    "and writes nothing when nothing changed. Results that are not finite\n"
+    "and writes nothing when nothing changed (--full: recompute everything\n"
+    "anyway; same results). Results that are not finite\n"
     "(division by zero) are not stored and are listed on stderr.\n"
     "Aggregation methods: itu (default) fills a missing year from the "
     "economy's\n"
@@ -147,6 +148,8 @@ static int parse_compute(int argc, char **argv, struct compute_opts *o,
             o->derived = false;
         } else if (strcmp(argv[i], "--no-aggregates") == 0) {
             o->aggregates = false;
+        } else if (strcmp(argv[i], "--full") == 0) {
+            o->full = true;
         } else {
             cli_usage_error("compute", "unknown option '%s'", argv[i]);
             return -1;
@@ -157,8 +160,8 @@ static int parse_compute(int argc, char **argv, struct compute_opts *o,
 
 int cmd_compute(int argc, char **argv, struct cli_ctx *ctx)
 {
-    struct compute_opts o = {true, true, AGG_METHOD_ITU, 3,
-                             50,   NULL, NULL,           NULL};
+    struct compute_opts o = {true, true, AGG_METHOD_ITU, 3,    50,
+                             NULL, NULL, NULL,           false};
     struct agg_flags f = {AGG_METHOD_ITU, 3, 50};
     struct problems pr = {0};
     struct compute_report r;
@@ -190,6 +193,9 @@ int cmd_compute(int argc, char **argv, struct cli_ctx *ctx)
     if (pr.count > MAX_PROBLEMS_SHOWN) {
         fprintf(stderr, "ictdev compute: %zu more results not finite\n",
                 pr.count - MAX_PROBLEMS_SHOWN);
+    }
+    if (r.incremental) {
+        printf("incremental: only what changed since the last run\n");
     }
     if (o.derived) {
         printf("derived: %zu formulas, %zu cells evaluated, %zu unchanged, "

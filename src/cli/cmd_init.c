@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../compute/compute.h"
 #include "../core/buf.h"
 #include "../core/mem.h"
 #include "cli.h"
@@ -106,6 +107,15 @@ static int load_observations(struct store *s, const char *dir)
     return status;
 }
 
+/* The catalogue's formulas must parse, name known indicators, functions
+ * and dimensions and make no cycle: checked before the reference data is
+ * committed, so a bad catalogue is rejected as a whole. */
+static int check_catalogue(void *ctx, struct store *s, struct err *err)
+{
+    (void)ctx;
+    return compute_check_store(s, err);
+}
+
 int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 {
     bool empty = false;
@@ -133,7 +143,7 @@ int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
         return status;
     }
     dir = cli_data_dir();
-    if (load_reference(s, dir, &rc, &err) != 0) {
+    if (load_reference_checked(s, dir, check_catalogue, NULL, &rc, &err) != 0) {
         status = cli_fail(&err);
         goto out;
     }

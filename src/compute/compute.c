@@ -3,6 +3,7 @@
  * are borrowed only for the callback). */
 #include "compute.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -187,28 +188,76 @@ static int groups_load(struct store *s, const struct cube *c, const char *only,
 
 /* ---- Loading observations into a cube ----------------------------------- */
 
+/* Rows arrive by indicator, economy, year: the economy row and the
+ * indicator's series (one per dims key) are looked up once per run of
+ * rows, not per row. */
+#define LOAD_DIMS_CACHE 16
+
 struct load_ctx {
     struct cube *c;
     struct cube *gc; /* groups' stored aggregates, or NULL */
-    char *last_ind;  /* owned: series cache key */
-    char *last_dims; /* owned */
-    size_t last_series;
+    bool grow;       /* widen the cubes' years to what arrives */
+    char last_ind[MAX_CODE_LEN + 1];
+    char last_econ[MAX_CODE_LEN + 1];
+    bool econ_known; /* last_econ is a row of c */
+    size_t econ_row;
+    char *dims[LOAD_DIMS_CACHE]; /* owned: dims keys of last_ind seen */
+    size_t dims_series[LOAD_DIMS_CACHE];
+    size_t ndims;
     size_t rows;
 };
+
+static void load_ctx_cleanup(struct load_ctx *l)
+{
+    for (size_t i = 0; i < l->ndims; i++) {
+        xfree(l->dims[i]);
+    }
+    l->ndims = 0;
+}
+
+/* Series of (o->indicator, o->dims) in l->c, created if new. */
+static size_t load_series(struct load_ctx *l, const struct obs *o)
+{
+    size_t s;
+
+    if (strcmp(l->last_ind, o->indicator) != 0) {
+        load_ctx_cleanup(l);
+        snprintf(l->last_ind, sizeof(l->last_ind), "%s", o->indicator);
+    }
+    for (size_t i = 0; i < l->ndims; i++) {
+        if (strcmp(l->dims[i], o->dims) == 0) {
+            return l->dims_series[i];
+        }
+    }
+    cube_series_find(l->c, o->indicator, o->dims, true, &s);
+    if (l->ndims < LOAD_DIMS_CACHE) {
+        l->dims[l->ndims] = xstrdup(o->dims);
+        l->dims_series[l->ndims++] = s;
+    }
+    return s;
+}
 
 static int load_obs(void *ctx, const struct obs *o, struct err *err)
 {
     struct load_ctx *l = ctx;
     size_t row;
+    size_t series;
     int origin;
     (void)err;
 
-    if (!cube_economy(l->c, o->economy, &row)) {
+    if (strcmp(l->last_econ, o->economy) != 0) {
+        snprintf(l->last_econ, sizeof(l->last_econ), "%s", o->economy);
+        l->econ_known = cube_economy(l->c, o->economy, &l->econ_row);
+    }
+    if (!l->econ_known) {
         /* A group: aggregates are recomputed, not inputs; what is stored
          * is kept only to skip writing values that did not change. */
         size_t gs;
         if (l->gc && o->batch_kind == BATCH_AGGREGATE &&
             cube_economy(l->gc, o->economy, &row)) {
+            if (l->grow) {
+                cube_include_year(l->gc, o->year);
+            }
             cube_series_find(l->gc, o->indicator, o->dims, true, &gs);
             cube_set(l->gc, gs, row, o->year, o->value, (int)o->status,
                      CUBE_COMPUTED, o->batch);
@@ -217,28 +266,24 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
         }
         return 0;
     }
-    if (!l->last_ind || strcmp(l->last_ind, o->indicator) != 0 ||
-        strcmp(l->last_dims, o->dims) != 0) {
-        xfree(l->last_ind);
-        xfree(l->last_dims);
-        l->last_ind = xstrdup(o->indicator);
-        l->last_dims = xstrdup(o->dims);
-        cube_series_find(l->c, o->indicator, o->dims, true, &l->last_series);
+    row = l->econ_row;
+    if (l->grow) {
+        cube_include_year(l->c, o->year);
     }
+    series = load_series(l, o);
     origin = o->batch_kind == BATCH_COMPUTED ? CUBE_COMPUTED : CUBE_LOADED;
-    cube_set(l->c, l->last_series, row, o->year, o->value, (int)o->status,
-             origin, o->batch);
+    cube_set(l->c, series, row, o->year, o->value, (int)o->status, origin,
+             o->batch);
     if (origin == CUBE_COMPUTED) {
-        cube_set_sig(l->c, l->last_series, row, o->year,
-                     derive_note_sig(o->note));
+        cube_set_sig(l->c, series, row, o->year, derive_note_sig(o->note));
     }
     l->rows++;
     return 0;
 }
 
-/* Make a cube of every economy over the store's years and load the
- * observations matching q; with gc, also a cube of the groups' stored
- * aggregates. */
+/* Make a cube of every economy over years year0..year1 (or, when year1 <
+ * year0, over the years that arrive) and load the observations matching
+ * q; with gc, also a cube of the groups' stored aggregates. */
 static int cube_load2(struct store *s, const struct store_obs_query *q,
                       int year0, int year1, struct cube *c, struct cube *gc,
                       struct err *err)
@@ -246,6 +291,7 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
     struct names econ = {0};
     struct names grp = {0};
     struct load_ctx l;
+    int ny = year1 >= year0 ? year1 - year0 + 1 : 0;
     int rc;
 
     memset(c, 0, sizeof(*c));
@@ -258,20 +304,18 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
         names_cleanup(&grp);
         return err->code;
     }
-    cube_init(c, (const char *const *)econ.items, econ.count, year0,
-              year1 - year0 + 1);
+    cube_init(c, (const char *const *)econ.items, econ.count, year0, ny);
     if (gc) {
-        cube_init(gc, (const char *const *)grp.items, grp.count, year0,
-                  year1 - year0 + 1);
+        cube_init(gc, (const char *const *)grp.items, grp.count, year0, ny);
     }
     names_cleanup(&econ);
     names_cleanup(&grp);
     memset(&l, 0, sizeof(l));
     l.c = c;
     l.gc = gc;
+    l.grow = ny == 0;
     rc = store_obs_query(s, q, load_obs, &l, err);
-    xfree(l.last_ind);
-    xfree(l.last_dims);
+    load_ctx_cleanup(&l);
     return rc;
 }
 
@@ -295,9 +339,14 @@ static int year_span(struct store *s, int *y0, int *y1, struct err *err)
 
 /* ---- Derived indicators ------------------------------------------------- */
 
+struct changes;
+static void changes_add(struct changes *ch, const char *economy,
+                        const char *indicator, int year);
+
 struct derived_ctx {
     struct store *s;
     const struct compute_opts *o;
+    struct changes *ch; /* or NULL: where written values are recorded */
 };
 
 static int put_derived(void *ctx, const struct derive_value *v, struct err *err)
@@ -314,6 +363,14 @@ static int put_derived(void *ctx, const struct derive_value *v, struct err *err)
     o.status = (enum obs_status)v->status;
     o.source = "ictdev compute";
     o.note = v->note;
+    if (dc->ch) {
+        bool changed = false;
+        int rc = store_obs_put(dc->s, &o, &changed, err);
+        if (rc == 0 && changed) {
+            changes_add(dc->ch, v->economy, v->indicator, v->year);
+        }
+        return rc;
+    }
     return store_obs_put(dc->s, &o, NULL, err);
 }
 
@@ -329,8 +386,8 @@ static void problem_derived(void *ctx, const char *indicator,
 
 static int run_derived(struct store *s, struct cube *c,
                        const struct formula_set *fs,
-                       const struct compute_opts *o, struct compute_report *r,
-                       struct err *err)
+                       const struct compute_opts *o, struct changes *ch,
+                       struct compute_report *r, struct err *err)
 {
     struct store_batch_info bi = {BATCH_COMPUTED,
                                   o->origin,
@@ -338,7 +395,7 @@ static int run_derived(struct store *s, struct cube *c,
                                   NULL,
                                   "ictdev compute: derived indicators",
                                   0};
-    struct derived_ctx dc = {s, o};
+    struct derived_ctx dc = {s, o, ch};
     struct derive_opts d = {put_derived, problem_derived, &dc};
 
     if (store_batch_begin(s, &bi, err) != 0) {
@@ -438,6 +495,8 @@ struct agg_job {
     struct agg_result *res; /* nyears */
     struct buf note;
     struct compute_report *r;
+    const bool *group_on; /* NULL, or which groups to store */
+    int put_y0, put_y1;   /* years to store */
 };
 
 /* Aggregate one series over every group and year; store the published
@@ -455,10 +514,16 @@ static int agg_series(struct agg_job *j, size_t series,
         agg_fill(&v, j->spec.window);
     }
     for (size_t k = 0; k < j->g->count && rc == 0; k++) {
+        if (j->group_on && !j->group_on[k]) {
+            continue;
+        }
         rc = agg_group_years(&j->spec, &v, w, &j->g->items[k], j->c->year0, y1,
                              j->res, err);
         for (int y = 0; rc == 0 && y < j->c->nyears; y++) {
             const struct agg_result *r = &j->res[y];
+            if (j->c->year0 + y < j->put_y0 || j->c->year0 + y > j->put_y1) {
+                continue;
+            }
             j->r->agg_withheld += r->status == AGG_WITHHELD;
             if (r->status != AGG_OK || !j->s) {
                 continue;
@@ -490,17 +555,25 @@ static bool weight_panel(const struct cube *c, const struct indicator *ind,
     return true;
 }
 
+/* Which aggregates a run stores: groups (NULL = every group, else
+ * economies: a group with any of these rows as member), years, and the
+ * state recorded in the batch note. */
+struct agg_scope {
+    const size_t *rows; /* cube rows of changed economies, or NULL */
+    size_t nrows;
+    int put_y0, put_y1;
+    const char *note;
+};
+
 static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
                           const struct catalogue *cat,
                           const struct compute_opts *o,
-                          struct compute_report *r, struct err *err)
+                          const struct agg_scope *sc, struct compute_report *r,
+                          struct err *err)
 {
-    struct store_batch_info bi = {BATCH_AGGREGATE,
-                                  o->origin,
-                                  NULL,
-                                  NULL,
-                                  "ictdev compute: group aggregates",
-                                  0};
+    struct store_batch_info bi = {BATCH_AGGREGATE, o->origin, NULL, NULL,
+                                  sc->note,        0};
+    bool *group_on = NULL;
     struct agg_job j;
     struct groups g;
     size_t n = c->nseries;
@@ -520,6 +593,19 @@ static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
     j.spec.min_coverage = o->min_coverage;
     j.res = xcalloc((size_t)c->nyears, sizeof(*j.res));
     j.r = r;
+    j.put_y0 = sc->put_y0;
+    j.put_y1 = sc->put_y1;
+    if (sc->rows) {
+        group_on = xcalloc(g.count ? g.count : 1, sizeof(bool));
+        for (size_t k = 0; k < g.count; k++) {
+            for (size_t m = 0; m < g.items[k].count && !group_on[k]; m++) {
+                for (size_t e = 0; e < sc->nrows && !group_on[k]; e++) {
+                    group_on[k] = g.items[k].members[m].economy == sc->rows[e];
+                }
+            }
+        }
+        j.group_on = group_on;
+    }
     buf_init(&j.note);
     rc = store_batch_begin(s, &bi, err);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -543,6 +629,7 @@ static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
     }
     buf_cleanup(&j.note);
     xfree(j.res);
+    xfree(group_on);
     groups_cleanup(&g);
     return rc;
 }
@@ -583,6 +670,287 @@ int compute_check_store(struct store *s, struct err *err)
     return rc;
 }
 
+/* ---- Incremental runs ---------------------------------------------------
+ *
+ * A run that stores aggregates records its state in the note of its
+ * aggregate batch: "...; state HEX years Y0-Y1", HEX a fingerprint of what
+ * the results depend on besides observations (catalogue formulas, rules
+ * and weights, groups and memberships, the options) and Y0-Y1 the years
+ * of the observations. The next run with the same fingerprint reads only
+ * what changed since that batch (store_obs_query's since_batch):
+ *   - derived indicators: every formula for the changed economies (the
+ *     signatures of derive.h skip the cells whose inputs did not change);
+ *   - aggregates: the indicators that changed (inputs or derived values
+ *     written), those weighted by a changed indicator, for the groups with
+ *     a changed economy as member, in the changed years widened by the
+ *     filling window W (max(window, 3)), reading 2W years either side.
+ * Nothing changed: nothing is read beyond that, nothing written. */
+
+#define STATE_PREFIX "ictdev compute: group aggregates; state "
+
+static uint64_t fp_mix(uint64_t h, const char *str)
+{
+    uint64_t x = strmap_hash(str ? str : "", str ? strlen(str) : 0);
+    return (h ^ x) * 0x100000001B3u + 0x9E3779B97F4A7C15u;
+}
+
+struct fp_ctx {
+    uint64_t h;
+};
+
+static int fp_member(void *ctx, const struct membership *m, struct err *err)
+{
+    struct fp_ctx *f = ctx;
+    char years[32];
+    (void)err;
+    snprintf(years, sizeof(years), "%d-%d", m->from_year, m->to_year);
+    f->h = fp_mix(fp_mix(fp_mix(f->h, m->group), m->economy), years);
+    return 0;
+}
+
+static int fingerprint(struct store *s, const struct catalogue *cat,
+                       const struct compute_opts *o, uint64_t *out,
+                       struct err *err)
+{
+    struct fp_ctx f = {0xcbf29ce484222325u};
+    struct names grp = {0};
+    char opt[96];
+    int rc = 0;
+
+    for (size_t i = 0; i < cat->count; i++) {
+        const struct indicator *ind = cat->owned[i];
+        f.h = fp_mix(fp_mix(fp_mix(fp_mix(fp_mix(f.h, ind->code), ind->formula),
+                                   ind->agg),
+                            ind->weight),
+                     ind->dims);
+    }
+    snprintf(opt, sizeof(opt), "%d %d %.17g", (int)o->method, o->window,
+             o->min_coverage);
+    f.h = fp_mix(f.h, opt);
+    if (store_group_list(s, group_add, &grp, err) != 0) {
+        rc = err->code;
+    }
+    for (size_t i = 0; i < grp.count && rc == 0; i++) {
+        f.h = fp_mix(f.h, grp.items[i]);
+        rc = store_group_members(s, grp.items[i], 0, fp_member, &f, err);
+    }
+    names_cleanup(&grp);
+    *out = f.h;
+    return rc;
+}
+
+struct state {
+    uint64_t fp;
+    int64_t batch; /* 0 = none */
+    int y0, y1;
+};
+
+static int state_find(void *ctx, const struct batch *b, struct err *err)
+{
+    struct state *st = ctx;
+    unsigned long long fp = 0;
+    int y0 = 0;
+    int y1 = 0;
+
+    if (b->kind != BATCH_AGGREGATE ||
+        strncmp(b->note, STATE_PREFIX, strlen(STATE_PREFIX)) != 0) {
+        return 0;
+    }
+    if (sscanf(b->note + strlen(STATE_PREFIX), "%16llx years %d-%d", &fp, &y0,
+               &y1) == 3 &&
+        fp == st->fp) {
+        st->batch = b->id;
+        st->y0 = y0;
+        st->y1 = y1;
+    }
+    return err_set(err, ERR_LIMIT, "found");
+}
+
+/* What changed: economies (as codes and, once a cube exists, rows),
+ * indicators, years. */
+struct changes {
+    struct strmap econ_index;
+    struct names econs;
+    struct strmap ind_index;
+    struct names inds;
+    int y0, y1;                     /* 0 when nothing changed */
+    const struct strmap *economies; /* codes of economies (not groups) */
+};
+
+static void changes_add(struct changes *ch, const char *economy,
+                        const char *indicator, int year)
+{
+    size_t ignored;
+
+    if (!strmap_get(&ch->econ_index, economy, strlen(economy), &ignored)) {
+        strmap_put(&ch->econ_index, economy, strlen(economy), ch->econs.count);
+        names_push(&ch->econs, economy);
+    }
+    if (!strmap_get(&ch->ind_index, indicator, strlen(indicator), &ignored)) {
+        strmap_put(&ch->ind_index, indicator, strlen(indicator),
+                   ch->inds.count);
+        names_push(&ch->inds, indicator);
+    }
+    ch->y0 = ch->y0 == 0 || year < ch->y0 ? year : ch->y0;
+    ch->y1 = year > ch->y1 ? year : ch->y1;
+}
+
+static void changes_cleanup(struct changes *ch)
+{
+    strmap_cleanup(&ch->econ_index);
+    strmap_cleanup(&ch->ind_index);
+    names_cleanup(&ch->econs);
+    names_cleanup(&ch->inds);
+}
+
+static int change_seen(void *ctx, const struct obs *o, struct err *err)
+{
+    struct changes *ch = ctx;
+    size_t ignored;
+    (void)err;
+
+    if (o->batch_kind == BATCH_COMPUTED || o->batch_kind == BATCH_AGGREGATE ||
+        !strmap_get(ch->economies, o->economy, strlen(o->economy), &ignored)) {
+        return 0;
+    }
+    changes_add(ch, o->economy, o->indicator, o->year);
+    return 0;
+}
+
+static int econ_index_add(void *ctx, const struct economy *e, struct err *err)
+{
+    struct strmap *m = ctx;
+    (void)err;
+    strmap_put(m, e->code, strlen(e->code), 1);
+    return 0;
+}
+
+static void state_note(struct buf *b, uint64_t fp, int y0, int y1)
+{
+    buf_reset(b);
+    buf_printf(b, STATE_PREFIX "%016llx years %d-%d", (unsigned long long)fp,
+               y0, y1);
+}
+
+/* The incremental run from st (see above). */
+static int run_incremental(struct store *s, const struct catalogue *cat,
+                           const struct formula_set *fs, uint64_t fp,
+                           const struct state *st,
+                           const struct compute_opts *opts,
+                           struct compute_report *out, struct err *err)
+{
+    struct strmap economies;
+    struct changes ch;
+    struct store_obs_query q;
+    struct cube c;
+    struct cube gc;
+    struct names load = {0};
+    struct strmap load_index;
+    size_t *rows = NULL;
+    size_t nrows = 0;
+    struct buf note;
+    int w = opts->window > 3 ? opts->window : 3;
+    int rc;
+
+    memset(&ch, 0, sizeof(ch));
+    memset(&c, 0, sizeof(c));
+    memset(&gc, 0, sizeof(gc));
+    strmap_init(&economies);
+    strmap_init(&ch.econ_index);
+    strmap_init(&ch.ind_index);
+    strmap_init(&load_index);
+    buf_init(&note);
+    ch.economies = &economies;
+    rc = store_economy_list(s, econ_index_add, &economies, err);
+    memset(&q, 0, sizeof(q));
+    q.since_batch = st->batch;
+    if (rc == 0) {
+        rc = store_obs_query(s, &q, change_seen, &ch, err);
+    }
+    if (rc != 0 || ch.econs.count == 0) {
+        goto out;
+    }
+    /* Derived indicators of the changed economies. */
+    memset(&q, 0, sizeof(q));
+    q.economies = (const char *const *)ch.econs.items;
+    q.economy_count = ch.econs.count;
+    rc = cube_load2(s, &q, 1, 0, &c, NULL, err);
+    if (rc == 0 && c.nyears > 0) {
+        rc = run_derived(s, &c, fs, opts, &ch, out, err);
+    }
+    cube_cleanup(&c);
+    if (rc != 0) {
+        goto out;
+    }
+    /* Aggregates: changed indicators, those weighted by one, weights. */
+    for (size_t i = 0; i < ch.inds.count; i++) {
+        strmap_put(&load_index, ch.inds.items[i], strlen(ch.inds.items[i]), 1);
+        names_push(&load, ch.inds.items[i]);
+    }
+    for (size_t i = 0; i < cat->count; i++) {
+        const struct indicator *ind = cat->owned[i];
+        const char *wc = ind->weight && ind->weight[0] ? ind->weight : "pop";
+        enum agg_rule rule;
+        size_t ignored;
+        if (rule_of(ind, &rule) &&
+            strmap_get(&ch.ind_index, wc, strlen(wc), &ignored) &&
+            !strmap_get(&load_index, ind->code, strlen(ind->code), &ignored)) {
+            strmap_put(&load_index, ind->code, strlen(ind->code), 1);
+            names_push(&load, ind->code);
+        }
+    }
+    for (size_t i = 0, n = load.count; i < n; i++) {
+        const struct indicator *ind = cat_get(cat, load.items[i]);
+        const char *wc =
+            ind && ind->weight && ind->weight[0] ? ind->weight : "pop";
+        size_t ignored;
+        if (cat_get(cat, wc) &&
+            !strmap_get(&load_index, wc, strlen(wc), &ignored)) {
+            strmap_put(&load_index, wc, strlen(wc), 1);
+            names_push(&load, wc);
+        }
+    }
+    {
+        int y0 = st->y0 < ch.y0 ? st->y0 : ch.y0;
+        int y1 = st->y1 > ch.y1 ? st->y1 : ch.y1;
+        int ly0 = ch.y0 - 2 * w < y0 ? y0 : ch.y0 - 2 * w;
+        int ly1 = ch.y1 + 2 * w > y1 ? y1 : ch.y1 + 2 * w;
+        struct agg_scope sc;
+
+        memset(&q, 0, sizeof(q));
+        q.indicators = (const char *const *)load.items;
+        q.indicator_count = load.count;
+        q.year_from = ly0;
+        q.year_to = ly1;
+        rc = cube_load2(s, &q, ly0, ly1, &c, &gc, err);
+        rows = xcalloc(ch.econs.count, sizeof(size_t));
+        for (size_t i = 0; rc == 0 && i < ch.econs.count; i++) {
+            if (cube_economy(&c, ch.econs.items[i], &rows[nrows])) {
+                nrows++;
+            }
+        }
+        state_note(&note, fp, y0, y1);
+        sc.rows = rows;
+        sc.nrows = nrows;
+        sc.put_y0 = ch.y0 - w;
+        sc.put_y1 = ch.y1 + w;
+        sc.note = buf_cstr(&note);
+        if (rc == 0) {
+            rc = run_aggregates(s, &c, &gc, cat, opts, &sc, out, err);
+        }
+    }
+out:
+    cube_cleanup(&gc);
+    cube_cleanup(&c);
+    xfree(rows);
+    names_cleanup(&load);
+    strmap_cleanup(&load_index);
+    strmap_cleanup(&economies);
+    changes_cleanup(&ch);
+    buf_cleanup(&note);
+    return rc;
+}
+
 int compute_run(struct store *s, const struct compute_opts *opts,
                 struct compute_report *out, struct err *err)
 {
@@ -591,37 +959,69 @@ int compute_run(struct store *s, const struct compute_opts *opts,
     struct store_obs_query q;
     struct cube c;
     struct cube gc;
-    int y0 = 0;
-    int y1 = 0;
+    struct state st;
+    struct buf note;
     int rc;
 
     memset(out, 0, sizeof(*out));
     memset(&c, 0, sizeof(c));
     memset(&gc, 0, sizeof(gc));
     memset(&fs, 0, sizeof(fs));
+    memset(&st, 0, sizeof(st));
+    buf_init(&note);
     rc = cat_load(s, &cat, err);
     if (rc == 0) {
         rc = check_formulas(s, &cat, &fs, err);
     }
     if (rc == 0) {
-        rc = year_span(s, &y0, &y1, err);
+        rc = fingerprint(s, &cat, opts, &st.fp, err);
     }
-    if (rc != 0 || y0 == 0) {
+    if (rc == 0 && opts->derived && opts->aggregates && !opts->full) {
+        rc = store_batch_list(s, 0, state_find, &st, err);
+        if (rc == ERR_LIMIT) {
+            err_clear(err);
+            rc = 0;
+        }
+        if (rc == 0 && st.batch > 0) {
+            out->incremental = true;
+            rc = run_incremental(s, &cat, &fs, st.fp, &st, opts, out, err);
+            goto out;
+        }
+    }
+    if (rc != 0) {
         goto out;
     }
     memset(&q, 0, sizeof(q));
-    rc = cube_load2(s, &q, y0, y1, &c, &gc, err);
+    /* The years are those of the observations (store_counts would cost a
+     * scan of the store of its own). */
+    rc = cube_load2(s, &q, 1, 0, &c, &gc, err);
+    if (rc != 0 || c.nyears == 0) {
+        goto out;
+    }
+    if (gc.nyears != c.nyears || gc.year0 != c.year0) {
+        /* Same years in both cubes (aggregates are looked up by year). */
+        cube_include_year(&gc, c.year0);
+        cube_include_year(&gc, c.year0 + c.nyears - 1);
+    }
     if (rc == 0 && opts->derived) {
-        rc = run_derived(s, &c, &fs, opts, out, err);
+        rc = run_derived(s, &c, &fs, opts, NULL, out, err);
     }
     if (rc == 0 && opts->aggregates) {
-        rc = run_aggregates(s, &c, &gc, &cat, opts, out, err);
+        struct agg_scope sc = {NULL, 0, INT_MIN, INT_MAX, NULL};
+        if (opts->derived) {
+            state_note(&note, st.fp, c.year0, c.year0 + c.nyears - 1);
+        } else {
+            buf_puts(&note, "ictdev compute: group aggregates");
+        }
+        sc.note = buf_cstr(&note);
+        rc = run_aggregates(s, &c, &gc, &cat, opts, &sc, out, err);
     }
 out:
     cube_cleanup(&gc);
     cube_cleanup(&c);
     formula_set_cleanup(&fs);
     cat_cleanup(&cat);
+    buf_cleanup(&note);
     return rc;
 }
 

@@ -30,6 +30,8 @@ struct compute_opts {
     const char *origin;        /* batch origin, or NULL */
     derive_problem_fn problem; /* non-finite results; may be NULL */
     void *ctx;                 /* for problem */
+    bool full; /* recompute everything even when an earlier run's state
+                  allows an incremental run (see compute.c) */
 };
 
 struct compute_report {
@@ -41,9 +43,15 @@ struct compute_report {
     size_t agg_withheld; /* below min_coverage: not stored */
     int64_t agg_batch;   /* 0 when nothing changed */
     int64_t agg_changed;
+    bool incremental; /* only what changed since the last run was read */
 };
 
-/* Check the store's catalogue formulas, then run what opts asks. ERR_*
+/* Check the store's catalogue formulas, then run what opts asks. A run
+ * of both kinds records its state in its aggregate batch's note; the next
+ * such run (unless opts->full) reads only the observations changed since
+ * then and recomputes what depends on them, with the same results as a
+ * full run; nothing changed: nothing written, in about the time of
+ * reading the catalogue. ERR_*
  * from the catalogue check (nothing written), or from the store (the open
  * batch is rolled back). */
 int compute_run(struct store *s, const struct compute_opts *opts,

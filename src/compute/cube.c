@@ -14,7 +14,7 @@ void cube_init(struct cube *c, const char *const *economies, size_t neconomies,
 {
     memset(c, 0, sizeof(*c));
     c->year0 = year0;
-    c->nyears = nyears > 0 ? nyears : 1;
+    c->nyears = nyears > 0 ? nyears : 0;
     c->neconomies = neconomies;
     c->economies = xcalloc(neconomies ? neconomies : 1, sizeof(char *));
     strmap_init(&c->econ_index);
@@ -146,4 +146,65 @@ void cube_set_sig(struct cube *c, size_t s, size_t row, int year, uint64_t sig)
         se->sig = xcalloc(n ? n : 1, sizeof(uint64_t));
     }
     se->sig[cell] = sig;
+}
+
+static void *regrid(void *old, size_t width, const struct cube *c, int year0,
+                    int nyears, const void *fill)
+{
+    size_t n = c->neconomies * (size_t)nyears;
+    unsigned char *to = xmalloc((n ? n : 1) * width);
+    const unsigned char *from = old;
+    size_t shift = (size_t)(c->year0 - year0);
+
+    for (size_t i = 0; i < n; i++) {
+        memcpy(to + i * width, fill, width);
+    }
+    for (size_t r = 0; r < c->neconomies && from; r++) {
+        memcpy(to + (r * (size_t)nyears + shift) * width,
+               from + r * (size_t)c->nyears * width, (size_t)c->nyears * width);
+    }
+    xfree(old);
+    return to;
+}
+
+void cube_include_year(struct cube *c, int year)
+{
+    int y0;
+    int y1;
+    static const double nan_fill = NAN;
+    static const int64_t zero = 0;
+
+    if (c->nyears > 0 && year >= c->year0 && year < c->year0 + c->nyears) {
+        return;
+    }
+    y0 = c->nyears > 0 && c->year0 < year ? c->year0 : year;
+    y1 = c->nyears > 0 && c->year0 + c->nyears - 1 > year
+             ? c->year0 + c->nyears - 1
+             : year;
+    for (size_t i = 0; i < c->nseries; i++) {
+        struct cube_series *s = &c->series[i];
+        int n = y1 - y0 + 1;
+        if (c->nyears == 0) {
+            /* Placeholders of a cube without years: nothing to keep. */
+            xfree(s->value);
+            xfree(s->status);
+            xfree(s->origin);
+            xfree(s->batch);
+            xfree(s->sig);
+            s->value = NULL;
+            s->status = NULL;
+            s->origin = NULL;
+            s->batch = NULL;
+            s->sig = NULL;
+        }
+        s->value = regrid(s->value, sizeof(double), c, y0, n, &nan_fill);
+        s->status = regrid(s->status, 1, c, y0, n, &zero);
+        s->origin = regrid(s->origin, 1, c, y0, n, &zero);
+        s->batch = regrid(s->batch, sizeof(int64_t), c, y0, n, &zero);
+        if (s->sig) {
+            s->sig = regrid(s->sig, sizeof(uint64_t), c, y0, n, &zero);
+        }
+    }
+    c->year0 = y0;
+    c->nyears = y1 - y0 + 1;
 }

@@ -34,7 +34,7 @@ struct cube_series {
 
 struct cube {
     int year0;                  /* first year */
-    int nyears;                 /* >= 1 */
+    int nyears;                 /* >= 0 */
     size_t neconomies;          /* rows */
     char **economies;           /* owned codes; neconomies */
     struct strmap econ_index;   /* code -> row */
@@ -44,10 +44,15 @@ struct cube {
     struct strmap series_index; /* "indicator\x1fdims" -> series */
 };
 
-/* Set up c for the given economies (codes copied, borrowed) and years.
- * Cannot fail (aborts on OOM). */
+/* Set up c for the given economies (codes copied, borrowed) and years
+ * (nyears 0: no years yet, see cube_include_year). Cannot fail (aborts on
+ * OOM). */
 void cube_init(struct cube *c, const char *const *economies, size_t neconomies,
                int year0, int nyears);
+/* Widen the cube's years to include year (every series' cells are moved
+ * to the new grid; cheap while the cube is small, so a loader calls it on
+ * each row outside the current span). Cannot fail. */
+void cube_include_year(struct cube *c, int year);
 /* Free everything. Safe on a zeroed cube. */
 void cube_cleanup(struct cube *c);
 

@@ -47,6 +47,18 @@ int load_reference(struct store *s, const char *dir,
                    struct load_ref_counts *out,
                    struct err *err) WARN_UNUSED_RESULT;
 
+/* A check of the reference data as written but not yet committed (e.g.
+ * the catalogue's formulas, which the compute layer above knows): it
+ * reads s; non-zero (with err) rejects the whole load. */
+typedef int (*load_ref_check_fn)(void *ctx, struct store *s, struct err *err);
+
+/* load_reference, calling check (unless NULL) before the commit: when it
+ * fails, nothing is written and its error is returned. */
+int load_reference_checked(struct store *s, const char *dir,
+                           load_ref_check_fn check, void *ctx,
+                           struct load_ref_counts *out,
+                           struct err *err) WARN_UNUSED_RESULT;
+
 enum load_layout {
     LOAD_LAYOUT_AUTO = 0, /* wide if the header has year columns and no
                              year/value columns, else long */

@@ -314,6 +314,13 @@ static int read_one(struct store *s, const char *dir, const char *file,
 int load_reference(struct store *s, const char *dir,
                    struct load_ref_counts *out, struct err *err)
 {
+    return load_reference_checked(s, dir, NULL, NULL, out, err);
+}
+
+int load_reference_checked(struct store *s, const char *dir,
+                           load_ref_check_fn check, void *ctx,
+                           struct load_ref_counts *out, struct err *err)
+{
     memset(out, 0, sizeof(*out));
     if (store_begin(s, err) != 0) {
         return err->code;
@@ -330,7 +337,7 @@ int load_reference(struct store *s, const char *dir,
                  err) != 0 ||
         read_one(s, dir, "code_map.csv", read_code_map, &out->code_map, err) !=
             0 ||
-        store_commit(s, err) != 0) {
+        (check && check(ctx, s, err) != 0) || store_commit(s, err) != 0) {
         store_rollback(s);
         return err->code;
     }

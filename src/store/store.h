@@ -47,7 +47,7 @@ struct store;     /* opaque: one open connection */
 struct store_ops; /* backend entry points, see store_int.h */
 
 /* Schema version this binary writes. Older stores are upgraded on open. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4 /* 4: batch_series, for since_batch */
 
 /* ---- Opening --------------------------------------------------------- */
 
@@ -233,6 +233,12 @@ struct store_obs_query {
     bool totals_only;    /* only values without dimensions (dims "") */
     int64_t as_of;       /* Unix seconds: what was known then; 0 = latest */
     int64_t as_of_batch; /* only batches <= this id; 0 = no limit */
+    int64_t since_batch; /* > 0: only keys whose current (or as-of)
+                            revision's batch id is > since_batch: what
+                            changed since that batch. Each batch records
+                            the series (economy, indicator) it appended
+                            to, so only those series are read and the
+                            cost is that of the changes, not the store */
 };
 
 /* A row callback; to stop early without an error, return a code of your

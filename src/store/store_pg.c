@@ -213,9 +213,12 @@ struct pg {
     int64_t batch_id;
     int64_t batch_changed;
     bool batch_fresh;
-    bool key_dropped;   /* obs_pkey dropped for this fresh batch */
-    struct buf copy;    /* COPY rows not yet sent */
-    struct strmap seen; /* series (ind, area indices) this batch touched */
+    bool key_dropped;       /* obs_pkey dropped for this fresh batch */
+    struct buf copy;        /* COPY rows not yet sent */
+    struct strmap seen;     /* series (ind, area indices) this batch touched */
+    struct strmap appended; /* "area\tind" ids this batch appended to */
+    int64_t *app_pairs;     /* area id, indicator id, ...; for batch_series */
+    size_t app_count, app_cap;
     bool series_ok;
     size_t series_ind, series_area;
     struct strmap keys; /* "year\tdims" → index into rows */
@@ -645,6 +648,11 @@ static void batch_state_drop(struct pg *p)
 {
     series_reset(p);
     strmap_cleanup(&p->seen);
+    strmap_cleanup(&p->appended);
+    xfree(p->app_pairs);
+    p->app_pairs = NULL;
+    p->app_count = 0;
+    p->app_cap = 0;
     strmap_cleanup(&p->source_ids);
     buf_reset(&p->copy);
 }
@@ -1479,6 +1487,22 @@ static int pg_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     }
     buf_putc(&p->copy, '\n');
     p->batch_changed++;
+    {
+        char pk[48];
+        int n =
+            snprintf(pk, sizeof(pk), "%lld\t%lld", (long long)p->areas[area].id,
+                     (long long)p->inds[ind].id);
+        if (!strmap_get(&p->appended, pk, (size_t)n, &k)) {
+            strmap_put(&p->appended, pk, (size_t)n, 0);
+            if (p->app_count + 2 > p->app_cap) {
+                p->app_cap = p->app_cap ? p->app_cap * 2 : 64;
+                p->app_pairs =
+                    xreallocarray(p->app_pairs, p->app_cap, sizeof(int64_t));
+            }
+            p->app_pairs[p->app_count++] = p->areas[area].id;
+            p->app_pairs[p->app_count++] = p->inds[ind].id;
+        }
+    }
     if (out_changed) {
         *out_changed = true;
     }
@@ -1509,6 +1533,22 @@ static int pg_batch_commit(struct store *s, int64_t *out_batch,
     if (copy_end(p, err) != 0 || key_restore(p, err) != 0) {
         pg_rollback(s);
         return err->code;
+    }
+    /* The series appended to, for since_batch (store.h). */
+    for (size_t i = 0; i + 1 < p->app_count; i += 2) {
+        struct params bs = {0};
+        p_int(&bs, p->batch_id);
+        p_int(&bs, p->app_pairs[i]);
+        p_int(&bs, p->app_pairs[i + 1]);
+        r = run_sql(p,
+                    "INSERT INTO batch_series(batch_id, area_id,"
+                    " indicator_id) VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    &bs, err);
+        if (!r) {
+            pg_rollback(s);
+            return err->code;
+        }
+        PQclear(r);
     }
     p_int(&ps, p->batch_changed);
     p_int(&ps, p->batch_id);
@@ -1697,7 +1737,9 @@ static int pg_obs_query(struct store *s, const struct store_obs_query *f,
                 .batch_time = cell_i64(r, 0, 9),
                 .batch_kind = (enum batch_kind)cell_i64(r, 0, 10),
             };
-            if (dims_pass(f, o.dims)) {
+            /* since_batch: filtered here, after the whole query (the
+             * SQLite backend reads only batch_series' series). */
+            if (o.batch > f->since_batch && dims_pass(f, o.dims)) {
                 rc = fn(ctx, &o, err);
                 if (rc != 0) {
                     /* Stop the server early; the rest is drained. */

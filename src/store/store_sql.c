@@ -105,6 +105,15 @@ const char *const store_sql_migrations[] = {
     " id INTEGER PRIMARY KEY, time BIGINT NOT NULL, origin TEXT NOT NULL,"
     " action TEXT NOT NULL, set_name TEXT NOT NULL,"
     " set_illustrative INTEGER NOT NULL, doc TEXT NOT NULL);",
+    /* 4: the series (area, indicator) each batch appended to, for
+     * queries with since_batch (an index of obs by batch would cost every
+     * write a second B-tree insert of the whole key). */
+    "CREATE TABLE batch_series("
+    " batch_id INTEGER NOT NULL, area_id INTEGER NOT NULL,"
+    " indicator_id INTEGER NOT NULL,"
+    " PRIMARY KEY(batch_id, area_id, indicator_id)) WITHOUT ROWID;"
+    "INSERT INTO batch_series SELECT DISTINCT batch_id, area_id,"
+    " indicator_id FROM obs;",
 };
 const size_t store_sql_migration_count = ARRAY_COUNT(store_sql_migrations);
 _Static_assert(ARRAY_COUNT(store_sql_migrations) == STORE_SCHEMA_VERSION,
@@ -121,6 +130,7 @@ const char *const store_sql_migrations_sqlite[] = {
     "CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions"
     " BEGIN SELECT RAISE(ABORT, 'submissions are never deleted'); END;",
     NULL,
+    NULL,
 };
 const char *const store_sql_migrations_pg[] = {
     NULL,
@@ -133,6 +143,7 @@ const char *const store_sql_migrations_pg[] = {
     "CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions"
     " FOR EACH ROW EXECUTE FUNCTION"
     " ictdev_refuse('submissions are never deleted');",
+    NULL,
     NULL,
 };
 
@@ -197,6 +208,8 @@ const struct store_sql_table store_sql_tables[] = {
      "ttt"
      "it",
      "id"},
+    {"batch_series", "batch_id, area_id, indicator_id", "iii",
+     "batch_id, area_id, indicator_id"},
     {"obs",
      "indicator_id, area_id, year, dims, batch_id, value, status, source_id,"
      " note",

@@ -47,6 +47,10 @@ enum stmt_id {
     ST_OBS_CUR,
     ST_OBS_PUT,
     ST_OBS_SERIES,
+    ST_OBS_CHANGED,
+    ST_BATCH_SERIES_PUT,
+    ST_BATCH_ALL,
+    ST_SOURCE_ALL,
     ST_OBS_HISTORY,
     ST_BATCH_ASOF,
     ST_MEM_OF_GROUP,
@@ -70,7 +74,20 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OBS_ANY] = SQL_OBS_ANY,
     [ST_OBS_CUR] = SQL_OBS_CUR,
     [ST_OBS_PUT] = SQL_OBS_PUT,
-    [ST_OBS_SERIES] = SQL_OBS_SERIES,
+    /* SQLite's own: every revision of one series in primary-key order (no
+     * sort); the last row of each (year, dims) is its current revision.
+     * Batches and sources are looked up in memory, not joined per row. */
+    [ST_OBS_SERIES] =
+        "SELECT year, dims, batch_id, value, status, source_id, note"
+        " FROM obs WHERE area_id=?2 AND indicator_id=?1"
+        " AND year BETWEEN ?3 AND ?4 AND batch_id <= ?5"
+        " ORDER BY year, dims, batch_id",
+    [ST_OBS_CHANGED] = "SELECT DISTINCT indicator_id, area_id FROM"
+                       " batch_series WHERE batch_id > ?1 AND batch_id <= ?2",
+    [ST_BATCH_SERIES_PUT] = "INSERT OR IGNORE INTO batch_series(batch_id,"
+                            " area_id, indicator_id) VALUES(?1, ?2, ?3)",
+    [ST_BATCH_ALL] = "SELECT id, time, kind FROM batches ORDER BY id",
+    [ST_SOURCE_ALL] = "SELECT id, text FROM sources ORDER BY id",
     [ST_OBS_HISTORY] = SQL_OBS_HISTORY,
     [ST_BATCH_ASOF] = SQL_BATCH_ASOF,
     [ST_DATA_VERSION] = "PRAGMA data_version",
@@ -136,6 +153,7 @@ struct sq {
     size_t pend_count;
     struct buf pend_text;     /* dims and notes of pend, NUL-separated */
     struct u64set series;     /* (area + 1) << 32 | indicator index */
+    struct u64set touched;    /* indicator id << 32 | area id appended to */
     struct u64set cur;        /* (year - YEAR_MIN + 1) << 32 | dims id */
     size_t cur_area, cur_ind; /* the current series */
     bool has_cur;
@@ -225,6 +243,11 @@ static int step_done(struct sq *q, sqlite3_stmt *st, struct err *err,
     return 0;
 }
 
+static uint64_t pair_key(int64_t ind_id, int64_t area_id)
+{
+    return (uint64_t)ind_id << 32 | ((uint64_t)area_id & 0xffffffffu);
+}
+
 static void u64set_free(struct u64set *set)
 {
     xfree(set->slots);
@@ -282,6 +305,7 @@ static void fresh_reset(struct sq *q)
     buf_cleanup(&q->pend_text);
     u64set_free(&q->series);
     u64set_free(&q->cur);
+    u64set_free(&q->touched);
     q->has_cur = false;
     q->cur_revisit = false;
     strmap_cleanup(&q->dims_ids);
@@ -547,6 +571,7 @@ struct store *store_sqlite_open(const char *path, unsigned flags,
                   err) != 0) ||
         exec_sql(q,
                  "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;"
+                 " PRAGMA mmap_size=1073741824;"
                  " PRAGMA foreign_keys=OFF",
                  err) != 0 ||
         check_schema(q, err) != 0) {
@@ -1330,12 +1355,10 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
                       struct err *err)
 {
     struct sq *q = sq_of(s);
-    sqlite3_stmt *st;
     size_t ind, area;
     int64_t src;
     bool same = false;
     const char *dims = o->dims ? o->dims : "";
-    int rc;
 
     if (out_changed) {
         *out_changed = false;
@@ -1355,6 +1378,7 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
             return err->code;
         }
         q->batch_changed++;
+        u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
         if (out_changed) {
             *out_changed = true;
         }
@@ -1368,34 +1392,46 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     if (same) {
         return 0;
     }
-    st = stmt_hot(q, ST_OBS_PUT, err);
-    if (!st) {
+    /* Rows of other batches are queued too (the current value was looked
+     * up above; a key still in the queue is this batch's duplicate). */
+    for (size_t i = 0; i < q->pend_count; i++) {
+        const struct pend_row *r = &q->pend[i];
+        if (r->ind == q->inds[ind].id && r->area == q->areas[area].id &&
+            r->year == o->year &&
+            strcmp(q->pend_text.data + r->dims_off, dims) == 0) {
+            return store_duplicate(o, err);
+        }
+    }
+    if (put_fresh(q, o, ind, area, src, err) != 0) {
         return err->code;
     }
-    sqlite3_bind_int64(st, 1, q->inds[ind].id);
-    sqlite3_bind_int64(st, 2, q->areas[area].id);
-    sqlite3_bind_int(st, 3, o->year);
-    sqlite3_bind_text(st, 4, dims, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, q->batch_id);
-    sqlite3_bind_double(st, 6, o->value);
-    sqlite3_bind_int(st, 7, (int)o->status);
-    if (src) {
-        sqlite3_bind_int64(st, 8, src);
-    } else {
-        sqlite3_bind_null(st, 8);
-    }
-    bind_text(st, 9, o->note);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_CONSTRAINT) {
-        return store_duplicate(o, err);
-    }
-    if (rc != SQLITE_DONE) {
-        return db_fail(q, err, "writing an observation");
-    }
     q->batch_changed++;
+    u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
     if (out_changed) {
         *out_changed = true;
+    }
+    return 0;
+}
+
+/* Record the series the open batch appended to (batch_series). */
+static int touched_write(struct sq *q, struct err *err)
+{
+    for (size_t i = 0; i < q->touched.cap; i++) {
+        uint64_t k = q->touched.slots[i];
+        sqlite3_stmt *st;
+        if (k == 0) {
+            continue;
+        }
+        st = stmt_hot(q, ST_BATCH_SERIES_PUT, err);
+        if (!st) {
+            return err->code;
+        }
+        sqlite3_bind_int64(st, 1, q->batch_id);
+        sqlite3_bind_int64(st, 2, (int64_t)(k & 0xffffffffu));
+        sqlite3_bind_int64(st, 3, (int64_t)(k >> 32));
+        if (step_done(q, st, err, "recording the batch's series") != 0) {
+            return err->code;
+        }
     }
     return 0;
 }
@@ -1413,7 +1449,8 @@ static int sq_batch_commit(struct store *s, int64_t *out_batch,
     if (q->tx != 2) {
         return err_set(err, ERR_CONFLICT, "no batch is open");
     }
-    if (q->pend_count > 0 && pend_flush(q, err) != 0) {
+    if ((q->pend_count > 0 && pend_flush(q, err) != 0) ||
+        touched_write(q, err) != 0) {
         sq_rollback(s);
         return err->code;
     }
@@ -1464,10 +1501,20 @@ struct qrun {
     struct member_span *spans; /* sorted by area; group filter only */
     size_t span_count;
     int64_t batch_limit;
+    /* Batches and sources read once per query (a join per row would cost
+     * as much as the row): indexed by id. */
+    int64_t *batch_time;
+    unsigned char *batch_kind;
+    size_t batch_cap; /* entries of batch_time/batch_kind */
+    char **sources;   /* owned texts */
+    size_t source_cap;
+    /* since_batch: (indicator id << 32 | area id) of the series with a
+     * revision after since_batch; only those are read. */
+    struct u64set changed;
     /* The pending row: the newest revision seen so far of one key. */
     bool has_pending;
     struct obs pending;
-    struct buf dims, source, note;
+    struct buf dims, note;
     store_obs_fn fn;
     void *ctx;
 };
@@ -1682,15 +1729,134 @@ static bool key_passes(const struct qrun *r, size_t area, int year,
     return true;
 }
 
+/* Read every batch's time and kind and every source text. */
+static int plan_lookup(struct qrun *r, struct err *err)
+{
+    sqlite3_stmt *st = stmt(r->q, ST_BATCH_ALL, err);
+    int rc;
+
+    if (!st) {
+        return err->code;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (id < 0 || id > INT32_MAX) {
+            continue;
+        }
+        if ((size_t)id >= r->batch_cap) {
+            size_t cap = r->batch_cap ? r->batch_cap : 64;
+            while (cap <= (size_t)id) {
+                cap *= 2;
+            }
+            r->batch_time = xreallocarray(r->batch_time, cap, sizeof(int64_t));
+            r->batch_kind = xrealloc(r->batch_kind, cap);
+            memset(r->batch_time + r->batch_cap, 0,
+                   (cap - r->batch_cap) * sizeof(int64_t));
+            memset(r->batch_kind + r->batch_cap, 0, cap - r->batch_cap);
+            r->batch_cap = cap;
+        }
+        r->batch_time[id] = sqlite3_column_int64(st, 1);
+        r->batch_kind[id] = (unsigned char)sqlite3_column_int(st, 2);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return db_fail(r->q, err, "reading batches");
+    }
+    st = stmt(r->q, ST_SOURCE_ALL, err);
+    if (!st) {
+        return err->code;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (id < 0 || id > INT32_MAX) {
+            continue;
+        }
+        if ((size_t)id >= r->source_cap) {
+            size_t cap = r->source_cap ? r->source_cap : 64;
+            while (cap <= (size_t)id) {
+                cap *= 2;
+            }
+            r->sources = xreallocarray(r->sources, cap, sizeof(char *));
+            memset(r->sources + r->source_cap, 0,
+                   (cap - r->source_cap) * sizeof(char *));
+            r->source_cap = cap;
+        }
+        xfree(r->sources[id]);
+        r->sources[id] = xstrdup(col_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return db_fail(r->q, err, "reading sources");
+    }
+    return 0;
+}
+
+/* since_batch: which (indicator, area) series have a newer revision. */
+static int plan_since(struct qrun *r, struct err *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (r->f->since_batch <= 0) {
+        return 0;
+    }
+    st = stmt(r->q, ST_OBS_CHANGED, err);
+    if (!st) {
+        return err->code;
+    }
+    sqlite3_bind_int64(st, 1, r->f->since_batch);
+    sqlite3_bind_int64(st, 2, r->batch_limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        u64set_add(&r->changed, pair_key(sqlite3_column_int64(st, 0),
+                                         sqlite3_column_int64(st, 1)));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        return db_fail(r->q, err, "reading changed series");
+    }
+    return 0;
+}
+
+static bool u64set_has(const struct u64set *set, uint64_t key)
+{
+    size_t mask;
+    size_t i;
+
+    if (set->cap == 0) {
+        return false;
+    }
+    mask = set->cap - 1;
+    i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 24) & mask;
+    while (set->slots[i] != 0) {
+        if (set->slots[i] == key) {
+            return true;
+        }
+        i = (i + 1) & mask;
+    }
+    return false;
+}
+
+/* Hand the pending row (the newest revision of its key) to the callback
+ * if it passes the filters. */
 static int flush_pending(struct qrun *r, size_t area, struct err *err)
 {
     if (!r->has_pending) {
         return 0;
     }
     r->has_pending = false;
+    if (r->pending.batch <= r->f->since_batch) {
+        return 0;
+    }
     r->pending.dims = buf_cstr(&r->dims);
-    r->pending.source = buf_cstr(&r->source);
     r->pending.note = buf_cstr(&r->note);
+    if (r->pending.batch >= 0 && (uint64_t)r->pending.batch < r->batch_cap) {
+        r->pending.batch_time = r->batch_time[r->pending.batch];
+        r->pending.batch_kind =
+            (enum batch_kind)r->batch_kind[r->pending.batch];
+    } else {
+        r->pending.batch_time = 0;
+        r->pending.batch_kind = (enum batch_kind)0;
+    }
     if (!key_passes(r, area, r->pending.year, r->pending.dims)) {
         return 0;
     }
@@ -1702,10 +1868,16 @@ static int flush_pending(struct qrun *r, size_t area, struct err *err)
 static int run_series(struct qrun *r, size_t ind, size_t area, struct err *err)
 {
     struct sq *q = r->q;
-    sqlite3_stmt *st = stmt(q, ST_OBS_SERIES, err);
+    sqlite3_stmt *st;
     int rc;
     int cb = 0;
 
+    if (r->f->since_batch > 0 &&
+        !u64set_has(&r->changed,
+                    pair_key(q->inds[ind].id, q->areas[area].id))) {
+        return 0;
+    }
+    st = stmt_hot(q, ST_OBS_SERIES, err);
     if (!st) {
         return err->code;
     }
@@ -1719,6 +1891,7 @@ static int run_series(struct qrun *r, size_t ind, size_t area, struct err *err)
     while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int year = sqlite3_column_int(st, 0);
         const char *dims = col_text(st, 1);
+        int64_t src;
         if (r->has_pending &&
             (year != r->pending.year || strcmp(dims, r->dims.data) != 0)) {
             cb = flush_pending(r, area, err);
@@ -1730,12 +1903,15 @@ static int run_series(struct qrun *r, size_t ind, size_t area, struct err *err)
         r->pending.batch = sqlite3_column_int64(st, 2);
         r->pending.value = sqlite3_column_double(st, 3);
         r->pending.status = (enum obs_status)sqlite3_column_int(st, 4);
-        buf_reset(&r->source);
-        buf_puts(&r->source, col_text(st, 5));
+        src = sqlite3_column_type(st, 5) == SQLITE_NULL
+                  ? -1
+                  : sqlite3_column_int64(st, 5);
+        r->pending.source =
+            src >= 0 && (uint64_t)src < r->source_cap && r->sources[src]
+                ? r->sources[src]
+                : "";
         buf_reset(&r->note);
         buf_puts(&r->note, col_text(st, 6));
-        r->pending.batch_time = sqlite3_column_int64(st, 7);
-        r->pending.batch_kind = (enum batch_kind)sqlite3_column_int(st, 8);
     }
     sqlite3_reset(st);
     if (cb == 0 && rc != SQLITE_DONE) {
@@ -1758,7 +1934,8 @@ static int sq_obs_query(struct store *s, const struct store_obs_query *f,
         return err->code;
     }
     if (plan_indicators(&r, err) != 0 || plan_areas(&r, err) != 0 ||
-        plan_as_of(&r, err) != 0) {
+        plan_as_of(&r, err) != 0 || plan_lookup(&r, err) != 0 ||
+        plan_since(&r, err) != 0) {
         rc = err->code;
         goto out;
     }
@@ -1772,8 +1949,14 @@ out:
     xfree(r.inds);
     xfree(r.areas);
     xfree(r.spans);
+    xfree(r.batch_time);
+    xfree(r.batch_kind);
+    for (size_t i = 0; i < r.source_cap; i++) {
+        xfree(r.sources[i]);
+    }
+    xfree(r.sources);
+    u64set_free(&r.changed);
     buf_cleanup(&r.dims);
-    buf_cleanup(&r.source);
     buf_cleanup(&r.note);
     return rc;
 }

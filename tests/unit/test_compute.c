@@ -160,8 +160,8 @@ static struct found get(struct store *s, const char *ind, const char *econ,
     return f;
 }
 
-static const struct compute_opts opts = {true, true,   AGG_METHOD_ITU, 3,
-                                         0,    "test", NULL,           NULL};
+static const struct compute_opts opts = {true,   true, AGG_METHOD_ITU, 3,    0,
+                                         "test", NULL, NULL,           false};
 
 static void test_compute_and_rerun(void **state)
 {

@@ -219,6 +219,48 @@ static int count_history(void *ctx, const struct obs *o, const struct batch *b,
     return 0;
 }
 
+/* since_batch: only keys whose current revision is newer; a key changed
+ * and then changed back to its old content is not listed twice; a series
+ * touched in a later batch lists only its changed keys. */
+static void test_since_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct store_obs_query q = {0};
+    struct collect c = {0};
+    struct err err = {0};
+    int64_t b1, b2, b3;
+
+    begin(f->s, 1000);
+    put(f->s, "pop", "KEN", 2020, "", 50, true);
+    put(f->s, "pop", "KEN", 2021, "", 51, true);
+    put(f->s, "pop", "USA", 2020, "", 330, true);
+    b1 = commit(f->s);
+    begin(f->s, 2000);
+    put(f->s, "pop", "KEN", 2021, "", 52, true);
+    put(f->s, "pop", "USA", 2020, "", 330, false);
+    b2 = commit(f->s);
+    q.since_batch = b1;
+    assert_ok(store_obs_query(f->s, &q, collect_row, &c, &err), &err);
+    assert_string_equal(c.text, "KEN pop 2021  52 2;");
+    memset(&c, 0, sizeof(c));
+    q.since_batch = b2;
+    assert_ok(store_obs_query(f->s, &q, collect_row, &c, &err), &err);
+    assert_int_equal(c.rows, 0);
+    begin(f->s, 3000);
+    put(f->s, "i99H", "BTN", 2022, "sex=F", 40, true);
+    b3 = commit(f->s);
+    memset(&c, 0, sizeof(c));
+    q.since_batch = b1;
+    q.as_of_batch = b2;
+    assert_ok(store_obs_query(f->s, &q, collect_row, &c, &err), &err);
+    assert_string_equal(c.text, "KEN pop 2021  52 2;");
+    memset(&c, 0, sizeof(c));
+    q.as_of_batch = 0;
+    assert_ok(store_obs_query(f->s, &q, collect_row, &c, &err), &err);
+    assert_int_equal(c.rows, 2);
+    assert_true(b3 > b2);
+}
+
 static void test_history(void **state)
 {
     struct fixture *f = *state;
@@ -438,6 +480,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revisions_and_as_of, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_since_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_fresh_and_not, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_many_rows_and_filters, setup,

@@ -316,7 +316,7 @@ static void test_copy_sqlite_to_pg(void **state)
     assert_non_null(to);
     assert_string_equal(store_backend(to), "postgresql");
     assert_ok(store_copy(from, to, &rep, NULL, NULL, &err), &err);
-    assert_int_equal(rep.table_count, 13);
+    assert_int_equal(rep.table_count, 14);
     for (size_t i = 0; i < rep.table_count; i++) {
         assert_int_equal(rep.from[i].rows, rep.to[i].rows);
         assert_true(rep.from[i].checksum == rep.to[i].checksum);
