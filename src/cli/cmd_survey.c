@@ -11,6 +11,7 @@
 #include "../survey/indicators.h"
 #include "../survey/survey.h"
 #include "cli.h"
+#include "cliutil.h"
 
 static const char survey_usage[] =
     "Usage: ictdev survey estimate DATA --weight COL [--strata COL] "
@@ -91,30 +92,6 @@ struct est_opts {
     struct survey_spec spec;
 };
 
-/* Match "--name VALUE" or "--name=VALUE" at argv[*i]. */
-static int opt_value(int argc, char **argv, int *i, const char *name,
-                     const char **out)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-
-    if (strncmp(a, name, n) != 0) {
-        return 0;
-    }
-    if (a[n] == '=') {
-        *out = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0') {
-        return 0;
-    }
-    if (*i + 1 >= argc) {
-        return -1;
-    }
-    *out = argv[++*i];
-    return 1;
-}
-
 static int parse_opts(int argc, char **argv, struct est_opts *o)
 {
     struct {
@@ -150,13 +127,14 @@ static int parse_opts(int argc, char **argv, struct est_opts *o)
             continue;
         }
         for (t = 0; t < ARRAY_COUNT(table); t++) {
-            m = opt_value(argc, argv, &i, table[t].name, table[t].out);
+            m = cli_opt_value(argc, argv, &i, table[t].name, table[t].out,
+                              "survey");
             if (m != 0) {
                 break;
             }
         }
         if (m < 0) {
-            return cli_usage_error("survey", "%s needs a value", argv[i]);
+            return EXIT_USAGE; /* cli_opt_value said what is missing */
         }
         if (m > 0) {
             continue;

@@ -114,6 +114,31 @@ void buf_put_double(struct buf *b, double v)
     buf_append(b, tmp, n);
 }
 
+void buf_put_xml(struct buf *b, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        switch (*s) {
+        case '&':
+            buf_puts(b, "&amp;");
+            break;
+        case '<':
+            buf_puts(b, "&lt;");
+            break;
+        case '>':
+            buf_puts(b, "&gt;");
+            break;
+        case '"':
+            buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            buf_puts(b, "&#39;");
+            break;
+        default:
+            buf_putc(b, *s);
+        }
+    }
+}
+
 const char *buf_cstr(const struct buf *b)
 {
     return b->data ? b->data : "";

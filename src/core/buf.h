@@ -33,6 +33,9 @@ void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
  * ("%.17g" at most; never rounded). Non-finite values append "NaN", "Inf"
  * or "-Inf". */
 void buf_put_double(struct buf *b, double v);
+/* Append the NUL-terminated s (NULL: nothing) escaped for HTML and XML
+ * text and attribute values: & < > " ' become entities. */
+void buf_put_xml(struct buf *b, const char *s);
 /* Return b's text: borrowed, valid until the next growing call; "" when
  * empty. */
 const char *buf_cstr(const struct buf *b);

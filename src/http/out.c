@@ -49,27 +49,7 @@ void out_json_num(struct buf *b, double v)
 
 void out_html(struct buf *b, const char *s)
 {
-    for (const char *p = s; *p; p++) {
-        switch (*p) {
-        case '&':
-            buf_puts(b, "&amp;");
-            break;
-        case '<':
-            buf_puts(b, "&lt;");
-            break;
-        case '>':
-            buf_puts(b, "&gt;");
-            break;
-        case '"':
-            buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            buf_puts(b, "&#39;");
-            break;
-        default:
-            buf_putc(b, *p);
-        }
-    }
+    buf_put_xml(b, s);
 }
 
 void out_htmlf(struct buf *b, const char *fmt, ...)

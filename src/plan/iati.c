@@ -9,28 +9,6 @@
 #include "../core/buf.h"
 #include "render.h"
 
-static void xml_text(struct buf *out, const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++) {
-        switch (*s) {
-        case '<':
-            buf_puts(out, "&lt;");
-            break;
-        case '>':
-            buf_puts(out, "&gt;");
-            break;
-        case '&':
-            buf_puts(out, "&amp;");
-            break;
-        case '"':
-            buf_puts(out, "&quot;");
-            break;
-        default:
-            buf_putc(out, *s);
-        }
-    }
-}
-
 static const char *jget(const json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
@@ -42,7 +20,7 @@ static void narrative(struct buf *out, const char *tag, const char *attrs,
                       const char *text)
 {
     buf_printf(out, "  <%s%s><narrative>", tag, attrs);
-    xml_text(out, text);
+    buf_put_xml(out, text);
     buf_printf(out, "</narrative></%s>\n", tag);
 }
 
@@ -117,11 +95,11 @@ static void iati_indicator(const json_t *ind, struct buf *out)
     buf_printf(out, "   <indicator measure=\"%d\" ascending=\"1\">\n",
                pct ? 2 : 1);
     buf_puts(out, "    <title><narrative>");
-    xml_text(out, jget(ind, "title"));
+    buf_put_xml(out, jget(ind, "title"));
     buf_puts(out, "</narrative></title>\n");
     if (jget(ind, "kpi")[0] != '\0') {
         buf_printf(out, "    <reference vocabulary=\"99\" code=\"");
-        xml_text(out, jget(ind, "kpi"));
+        buf_put_xml(out, jget(ind, "kpi"));
         buf_puts(out, "\"/>\n");
     }
     if (b != NULL) {
@@ -157,7 +135,7 @@ static void iati_results(const json_t *x, struct buf *out)
                    : strcmp(lvl, "outcome") == 0 ? 2
                                                  : 1;
         buf_printf(out, "  <result type=\"%d\">\n   <title><narrative>", type);
-        xml_text(out, jget(r, "title"));
+        buf_put_xml(out, jget(r, "title"));
         buf_puts(out, "</narrative></title>\n");
         json_array_foreach(json_object_get(r, "indicators"), j, ind)
         {
@@ -190,7 +168,7 @@ static void iati_countries(const json_t *x, const struct plan_iati_opts *o,
         }
         /* Equal shares: the set gives no split by country. */
         buf_puts(out, "  <recipient-country code=\"");
-        xml_text(out, c);
+        buf_put_xml(out, c);
         buf_puts(out, "\" percentage=\"");
         buf_put_double(out, round(10000.0 / (double)n) / 100.0);
         buf_puts(out, "\"/>\n");
@@ -212,11 +190,11 @@ static void iati_activity(const struct plan_element *e,
                " <iati-activity last-updated-datetime=\"%s\" xml:lang=\"en\" "
                "default-currency=\"%s\">\n  <iati-identifier>",
                generated, currency);
-    xml_text(out, org);
+    buf_put_xml(out, org);
     buf_putc(out, '-');
-    xml_text(out, e->id);
+    buf_put_xml(out, e->id);
     buf_puts(out, "</iati-identifier>\n  <reporting-org ref=\"");
-    xml_text(out, org);
+    buf_put_xml(out, org);
     buf_puts(out, "\" type=\"40\"><narrative>International Telecommunication "
                   "Union, Telecommunication Development Sector"
                   "</narrative></reporting-org>\n");

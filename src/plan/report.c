@@ -11,28 +11,6 @@ static const char *const status_colour[PS_STATUS_COUNT] = {
     "#8c959f", "#cf222e", "#d4a72c", "#2da44e", "#1a7f37",
 };
 
-static void html(struct buf *out, const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++) {
-        switch (*s) {
-        case '<':
-            buf_puts(out, "&lt;");
-            break;
-        case '>':
-            buf_puts(out, "&gt;");
-            break;
-        case '&':
-            buf_puts(out, "&amp;");
-            break;
-        case '"':
-            buf_puts(out, "&quot;");
-            break;
-        default:
-            buf_putc(out, *s);
-        }
-    }
-}
-
 static void head(const struct plan *p, int year, struct buf *out)
 {
     buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
@@ -55,16 +33,16 @@ static void head(const struct plan *p, int year, struct buf *out)
                "<h1>Kigali Action Plan (WTDC-22): monitoring report "
                "%d</h1>\n<p>Set loaded: <b>",
                year);
-    html(out, p->set_name);
+    buf_put_xml(out, p->set_name);
     buf_puts(out, "</b>");
     if (p->set_version[0] != '\0') {
         buf_puts(out, ", version ");
-        html(out, p->set_version);
+        buf_put_xml(out, p->set_version);
     }
     buf_puts(out, "</p>\n");
     if (p->set_illustrative) {
         buf_puts(out, "<p class=\"banner\"><b>ILLUSTRATIVE.</b> ");
-        html(out, p->set_note);
+        buf_put_xml(out, p->set_note);
         buf_puts(out, "</p>\n");
     }
 }
@@ -208,15 +186,15 @@ static void kpi_row(const struct plan_progress *pr, size_t i, int year,
     double v = plan_progress_latest(pr, i, year, &vy);
 
     buf_printf(out, "<tr><td>%s</td><td>", e->id);
-    html(out, e->name);
+    buf_put_xml(out, e->name);
     buf_puts(out, "<br><span class=\"muted\">");
-    html(out, k->measure == PM_REPORTED ? "reported" : k->expr);
+    buf_put_xml(out, k->measure == PM_REPORTED ? "reported" : k->expr);
     if (k->economy[0] != '\0') {
         buf_puts(out, " @ ");
-        html(out, k->economy);
+        buf_put_xml(out, k->economy);
     }
     buf_puts(out, "; ");
-    html(out, k->unit);
+    buf_put_xml(out, k->unit);
     buf_puts(out, k->direction < 0 ? ", lower is better" : "");
     buf_puts(out, "</span></td><td class=\"n\">");
     plan_put_num(out, v);
@@ -234,7 +212,7 @@ static void kpi_row(const struct plan_progress *pr, size_t i, int year,
                " <span class=\"muted\">(%d)</span><br><span "
                "class=\"muted\">",
                k->target_year);
-    html(out, k->target_source);
+    buf_put_xml(out, k->target_source);
     buf_puts(out, "</span></td><td>");
     status_badge(out, plan_progress_status(pr, i, year));
     buf_puts(out, "</td><td>");
@@ -250,9 +228,9 @@ static void priority_section(const struct plan_progress *pr, size_t pi,
     struct plan_rollup r;
 
     buf_printf(out, "<h2>%s ", pe->id);
-    html(out, pe->name);
+    buf_put_xml(out, pe->name);
     buf_puts(out, "</h2>\n<p>");
-    html(out, pe->description);
+    buf_put_xml(out, pe->description);
     buf_puts(out, "</p>\n");
     plan_rollup_element(pr, pe->id, year, &r);
     if (r.total == 0) {
@@ -290,7 +268,7 @@ static void csv_as_table(const char *title, const struct buf *csv,
                 buf_puts(out, head_row ? "</th><th>" : "</td><td>");
             } else if (*c != '"') {
                 char one[2] = {*c, 0};
-                html(out, one);
+                buf_put_xml(out, one);
             }
         }
         buf_puts(out, "</td></tr>\n");
@@ -315,7 +293,7 @@ static void projects_section(const struct plan *p, struct buf *out)
             continue;
         }
         buf_printf(out, "<tr><td>%s ", e->id);
-        html(out, e->name);
+        buf_put_xml(out, e->name);
         buf_puts(out, e->illustrative ? " <i>(illustrative)</i>" : "");
         buf_puts(out, "</td><td>");
         json_array_foreach(json_object_get(e->extra, "economies"), k, v)

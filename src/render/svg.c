@@ -17,28 +17,6 @@ static const char *const line_colours[8] = {"#0072B2", "#D55E00", "#009E73",
 static const char *const line_dashes[8] = {"", "6 3", "2 2", "8 3 2 3",
                                            "", "6 3", "2 2", "8 3 2 3"};
 
-static void xml(struct buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            buf_puts(b, "&amp;");
-            break;
-        case '<':
-            buf_puts(b, "&lt;");
-            break;
-        case '>':
-            buf_puts(b, "&gt;");
-            break;
-        case '"':
-            buf_puts(b, "&quot;");
-            break;
-        default:
-            buf_putc(b, *s);
-        }
-    }
-}
-
 /* A value for people: up to 4 significant digits, thousands as-is. */
 static void human(struct buf *b, double v)
 {
@@ -88,12 +66,12 @@ void svg_map(struct buf *out, const struct geo_world *w, const double *values,
                "aria-labelledby=\"map-title map-desc\">",
                W, h + 40);
     buf_puts(out, "<title id=\"map-title\">");
-    xml(out, title);
+    buf_put_xml(out, title);
     buf_puts(out, "</title><desc id=\"map-desc\">World map: ");
     buf_printf(out, "%zu economies with data", n);
     if (unit && *unit) {
         buf_puts(out, ", unit ");
-        xml(out, unit);
+        buf_put_xml(out, unit);
     }
     buf_puts(out, "; grey means no data. The ranking table below lists the "
                   "same values.</desc>");
@@ -112,19 +90,19 @@ void svg_map(struct buf *out, const struct geo_world *w, const double *values,
         }
         if (links && links[i]) {
             buf_puts(out, "<a href=\"");
-            xml(out, links[i]);
+            buf_put_xml(out, links[i]);
             buf_puts(out, "\">");
         }
         buf_printf(out, "<path class=\"country\" fill=\"%s\" d=\"", fill);
         buf_puts(out, w->shapes[i].d);
         buf_puts(out, "\"><title>");
-        xml(out, label);
+        buf_put_xml(out, label);
         buf_puts(out, ": ");
         if (isfinite(v)) {
             human(out, v);
             if (unit && *unit) {
                 buf_putc(out, ' ');
-                xml(out, unit);
+                buf_put_xml(out, unit);
             }
         } else {
             buf_puts(out, "no data");
@@ -242,11 +220,11 @@ void svg_line_chart(struct buf *out, const struct svg_series *s, size_t ns,
                "aria-labelledby=\"chart-title chart-desc\" font-size=\"11\">",
                W, H + 20.0 * (double)((ns + 2) / 3));
     buf_puts(out, "<title id=\"chart-title\">");
-    xml(out, title);
+    buf_put_xml(out, title);
     buf_puts(out, "</title><desc id=\"chart-desc\">Line chart, ");
     for (size_t i = 0; i < ns; i++) {
         buf_puts(out, i ? "; " : "");
-        xml(out, s[i].label);
+        buf_put_xml(out, s[i].label);
         buf_printf(out, " (%zu points", s[i].n);
         if (s[i].n > 0) {
             buf_printf(out, ", %d: ", s[i].years[s[i].n - 1]);
@@ -256,7 +234,7 @@ void svg_line_chart(struct buf *out, const struct svg_series *s, size_t ns,
     }
     if (table_href) {
         buf_puts(out, ". Data table: ");
-        xml(out, table_href);
+        buf_put_xml(out, table_href);
     }
     buf_puts(out, "</desc>");
     /* axes and grid */
@@ -291,13 +269,13 @@ void svg_line_chart(struct buf *out, const struct svg_series *s, size_t ns,
                "<text class=\"unit\" transform=\"translate(12,%.0f) "
                "rotate(-90)\" text-anchor=\"middle\" fill=\"#333\">",
                (H - B + T) / 2);
-    xml(out, unit && *unit ? unit : "value");
+    buf_put_xml(out, unit && *unit ? unit : "value");
     buf_puts(out, "</text>");
     /* series */
     for (size_t i = 0; i < ns; i++) {
         const char *col = line_colours[i];
         buf_printf(out, "<g class=\"series\" data-label=\"");
-        xml(out, s[i].label);
+        buf_put_xml(out, s[i].label);
         buf_printf(out,
                    "\"><polyline fill=\"none\" stroke=\"%s\" "
                    "stroke-width=\"2\"",
@@ -316,7 +294,7 @@ void svg_line_chart(struct buf *out, const struct svg_series *s, size_t ns,
                        "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
                        "fill=\"%s\"><title>",
                        PX(s[i].years[j]), PY(s[i].values[j]), col);
-            xml(out, s[i].label);
+            buf_put_xml(out, s[i].label);
             buf_printf(out, ", %d: ", s[i].years[j]);
             human(out, s[i].values[j]);
             buf_puts(out, "</title></circle>");
@@ -336,7 +314,7 @@ void svg_line_chart(struct buf *out, const struct svg_series *s, size_t ns,
             buf_printf(out, " stroke-dasharray=\"%s\"", line_dashes[i]);
         }
         buf_printf(out, "/><text x=\"%.0f\" y=\"%.0f\">", x + 30, y);
-        xml(out, s[i].label);
+        buf_put_xml(out, s[i].label);
         buf_puts(out, "</text>");
     }
     buf_puts(out, "</g></svg>");
@@ -379,7 +357,7 @@ void svg_sparkline(struct buf *out, const struct svg_series *s, size_t ns)
                "role=\"img\"><title>",
                W, H, W, H);
     if (s[0].n > 0) {
-        xml(out, s[0].label);
+        buf_put_xml(out, s[0].label);
         buf_printf(out, ": %d ", s[0].years[0]);
         human(out, s[0].values[0]);
         buf_printf(out, " to %d ", s[0].years[s[0].n - 1]);
@@ -387,7 +365,7 @@ void svg_sparkline(struct buf *out, const struct svg_series *s, size_t ns)
     }
     for (size_t i = 1; i < ns; i++) {
         buf_puts(out, "; grey: ");
-        xml(out, s[i].label);
+        buf_put_xml(out, s[i].label);
     }
     buf_puts(out, "</title>");
     for (size_t k = ns; k-- > 0;) {
