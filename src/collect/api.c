@@ -151,6 +151,14 @@ static int authenticate(struct collect *c, const struct api_request *rq,
     return 0;
 }
 
+int api_authenticate(struct collect *c, const struct api_request *rq,
+                     struct principal *who, struct err *err)
+{
+    char session[AUTH_TOKEN_MAX];
+
+    return authenticate(c, rq, who, session, sizeof(session), err);
+}
+
 /* ---- Handlers ----------------------------------------------------------- */
 
 static json_t *body_json(const struct api_request *rq, struct err *err)

@@ -65,6 +65,12 @@ struct api_response {
 void api_handle(struct collect *c, struct auth_throttle *throttle,
                 const struct api_request *rq, struct api_response *rs);
 
+/* Who is asking, by the same rules as api_handle (a bearer token, else
+ * the session cookie with the CSRF token on anything but GET), for other
+ * modules' write endpoints (the plan's). ERR_AUTH or ERR_FORBIDDEN. */
+int api_authenticate(struct collect *c, const struct api_request *rq,
+                     struct principal *who, struct err *err) WARN_UNUSED_RESULT;
+
 /* The OpenAPI 3.1 paths and components of this API as JSON text
  * ({"paths":{...},"components":{...}}). Static storage. */
 const char *api_openapi_fragment(void);

@@ -121,7 +121,7 @@ bool collect_has_economy(const struct principal *who, const char *economy)
 }
 
 static const char *const action_names[ACT_COUNT] = {
-    "upload", "submit", "comment", "approve", "return", "read"};
+    "upload", "submit", "comment", "approve", "return", "read", "edit"};
 
 int collect_authorize(const struct principal *who, enum collect_action action,
                       const char *economy, struct err *err)
@@ -134,7 +134,8 @@ int collect_authorize(const struct principal *who, enum collect_action action,
         break;
     case ROLE_ANALYST:
         ok = action == ACT_APPROVE || action == ACT_RETURN ||
-             action == ACT_COMMENT || action == ACT_READ;
+             action == ACT_COMMENT || action == ACT_READ ||
+             action == ACT_PLAN_EDIT;
         break;
     case ROLE_FOCAL:
         ok = (action == ACT_UPLOAD || action == ACT_SUBMIT ||
@@ -154,6 +155,11 @@ int collect_authorize(const struct principal *who, enum collect_action action,
                        "%s is a focal point for %s, not for %s", who->name,
                        who->economies[0] ? who->economies : "no economy",
                        economy);
+    }
+    if (action == ACT_PLAN_EDIT) {
+        return err_set(err, ERR_FORBIDDEN,
+                       "role %s may not edit the results framework",
+                       role_name(who->role));
     }
     return err_set(err, ERR_FORBIDDEN, "role %s may not %s submissions",
                    role_name(who->role), action_names[action]);

@@ -140,6 +140,7 @@ enum collect_action {
     ACT_APPROVE,
     ACT_RETURN,
     ACT_READ,
+    ACT_PLAN_EDIT, /* change the results framework (admin, analyst) */
     ACT_COUNT
 };
 

@@ -292,6 +292,12 @@ static bool handle_collect(struct ctx *c)
             return true;
         }
     }
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
+        req->nseg >= 3 && strcmp(req->segs[0], "api") == 0 &&
+        strcmp(req->segs[1], "v1") == 0 && strcmp(req->segs[2], "plan") == 0) {
+        api_plan_write(c, c->app->collect, &in);
+        return true;
+    }
     for (size_t i = 0; i < ARRAY_COUNT(collect_page_routes); i++) {
         if (match(collect_page_routes[i], req, c->params) &&
             strcmp(req->method, "GET") == 0) {

@@ -155,6 +155,12 @@ void api_plan_matrix(struct ctx *c);
 void api_plan_report(struct ctx *c);
 void api_plan_iati(struct ctx *c);
 void page_plan(struct ctx *c);
+/* POST/PUT/DELETE /api/v1/plan/{elements,links,values}[/{id}]: changes,
+ * behind the collection roles (admin, analyst). */
+struct collect_http;
+struct collect_http_in;
+void api_plan_write(struct ctx *c, struct collect_http *h,
+                    const struct collect_http_in *in);
 
 /* Serve /static/NAME from the files built into the binary; 404 if none. */
 void static_file(struct ctx *c);

@@ -149,6 +149,35 @@ void collect_http_api(struct collect_http *h, struct ctx *c,
     out->www_authenticate = rs.www_authenticate;
 }
 
+bool collect_http_caller(struct collect_http *h, struct ctx *c,
+                         const struct collect_http_in *in,
+                         enum collect_action action, struct collect *col,
+                         struct principal *who)
+{
+    struct api_request rq;
+    struct err err;
+
+    c->resp->no_cache = true;
+    if (!collect_or_respond(h, c, col)) {
+        return false;
+    }
+    memset(&rq, 0, sizeof(rq));
+    rq.method = c->req->method;
+    rq.authorization = in->authorization;
+    rq.cookie = in->cookie;
+    rq.csrf = in->csrf;
+    rq.content_type = in->content_type;
+    rq.address = in->address;
+    rq.is_tls = in->is_tls;
+    if (api_authenticate(col, &rq, who, &err) != 0 ||
+        collect_authorize(who, action, NULL, &err) != 0) {
+        http_problem(c->resp, api_status_for(err.code), c->req->path, err.msg);
+        c->resp->www_authenticate = err.code == ERR_AUTH;
+        return false;
+    }
+    return true;
+}
+
 /* ---- Pages -------------------------------------------------------------- */
 
 static void page_head(struct buf *b, const char *title, const char *csrf)

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../collect/collect.h"
 #include "../core/compiler.h"
 #include "../core/err.h"
 #include "app_int.h"
@@ -51,6 +52,16 @@ void collect_http_free(struct collect_http *h);
 void collect_http_api(struct collect_http *h, struct ctx *c,
                       const struct collect_http_in *in,
                       struct collect_http_out *out);
+
+/* For other modules' write endpoints (the plan's): this thread's
+ * read-write connection as c->store and the caller in who, authenticated
+ * by collect/api.h's rules (api_authenticate) and authorized for action by
+ * collect_authorize, as the collection API does. False after answering
+ * (401 with WWW-Authenticate, 403, 503): nothing may be written then. */
+bool collect_http_caller(struct collect_http *h, struct ctx *c,
+                         const struct collect_http_in *in,
+                         enum collect_action action, struct collect *col,
+                         struct principal *who);
 
 /* Portal: GET /collect (the login form, or the caller's queue with an
  * upload form) and GET /collect/submissions/{id} (values, last year's and

@@ -543,6 +543,7 @@ static const char doc[] =
     "\"required\":[\"v"
     "ersion\",\"class\",\"id\",\"size\",\"dimension\",\"value\"]}}}}";
 
+#include "openapi_plan.inc"
 #include "openapi_results.inc"
 
 void api_openapi(struct ctx *c)
@@ -553,12 +554,21 @@ void api_openapi(struct ctx *c)
     struct buf base;
     struct err err;
 
-    /* The results paths go first inside "paths". */
+    /* The results and plan paths go first inside "paths"; the plan's
+     * write paths only with data collection, which brings the security
+     * schemes they name. */
     buf_init(&base);
     buf_append(&base, doc, head);
     if (at) {
         buf_append(&base, openapi_results_paths,
                    sizeof(openapi_results_paths) - 1);
+        if (c->app->collect != NULL) {
+            buf_append(&base, openapi_plan_all_paths,
+                       sizeof(openapi_plan_all_paths) - 1);
+        } else {
+            buf_append(&base, openapi_plan_paths,
+                       sizeof(openapi_plan_paths) - 1);
+        }
     }
     buf_append(&base, doc + head, sizeof(doc) - 1 - head);
     /* With data collection on, its paths join the document. */

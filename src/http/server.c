@@ -104,6 +104,8 @@ static const char *status_title(int status)
         return "Not Acceptable";
     case 409:
         return "Conflict";
+    case 422:
+        return "Unprocessable Content";
     case 413:
         return "Content Too Large";
     case 414:
@@ -761,7 +763,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (!rc->first_seen && strcmp(method, "POST") == 0 &&
+    if (!rc->first_seen &&
+        (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) &&
         !declared_too_large(c)) {
         rc->first_seen = true;
         rc->has_body = true;
