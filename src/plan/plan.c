@@ -95,8 +95,6 @@ struct plan *plan_new(void)
     return p;
 }
 
-static void element_cleanup(struct plan_element *e);
-
 void plan_free(struct plan *p)
 {
     if (p == NULL) {
@@ -111,7 +109,7 @@ void plan_free(struct plan *p)
     }
     xfree(p->targets);
     for (size_t i = 0; i < p->count; i++) {
-        element_cleanup(&p->elements[i]);
+        plan_element_cleanup(&p->elements[i]);
     }
     xfree(p->elements);
     for (size_t i = 0; i < p->link_count; i++) {
@@ -369,21 +367,6 @@ int plan_validate(struct plan *p, struct err *err)
     return 0;
 }
 
-static void element_cleanup(struct plan_element *e)
-{
-    xfree(e->id);
-    xfree(e->parent);
-    xfree(e->name);
-    xfree(e->description);
-    xfree(e->kpi.unit);
-    xfree(e->kpi.expr);
-    xfree(e->kpi.economy);
-    xfree(e->kpi.feed);
-    xfree(e->kpi.base_how);
-    xfree(e->kpi.target_source);
-    plan_json_decref(e->extra);
-}
-
 double plan_reported(const struct plan *p, const char *kpi, int year,
                      const struct plan_value **out_rev)
 {
@@ -472,7 +455,7 @@ int plan_put_element(struct plan *p, const char *json_text, struct err *err)
         }
     }
     if (i < copy->count) {
-        element_cleanup(&copy->elements[i]);
+        plan_element_cleanup(&copy->elements[i]);
         copy->elements[i] = el;
     } else {
         copy->elements =
@@ -518,7 +501,7 @@ int plan_delete_element(struct plan *p, const char *id, struct err *err)
     }
     for (i = 0; i < copy->count; i++) {
         if (strcmp(copy->elements[i].id, id) == 0) {
-            element_cleanup(&copy->elements[i]);
+            plan_element_cleanup(&copy->elements[i]);
             continue;
         }
         copy->elements[out++] = copy->elements[i];

@@ -21,4 +21,7 @@ int plan_link_type_check(const char *type, struct err *err) WARN_UNUSED_RESULT;
 /* json_decref for an element's extra; safe on NULL. */
 void plan_json_decref(struct json_t *j);
 
+/* Free e's fields and zero it (plan_json.c). Safe on a zeroed element. */
+void plan_element_cleanup(struct plan_element *e);
+
 #endif

@@ -194,7 +194,7 @@ static const char *const core_keys[] = {
 };
 
 /* Fill *e from object o; on error *e is cleaned up by the caller through
- * element_free_fields. */
+ * plan_element_cleanup. */
 static int element_from_obj(struct plan *p, const json_t *o, int def_kind,
                             struct plan_element *e, struct err *err)
 {
@@ -243,7 +243,7 @@ static int element_from_obj(struct plan *p, const json_t *o, int def_kind,
     return links_from_obj(p, e->id, json_object_get(o, "links"), err);
 }
 
-static void element_free_fields(struct plan_element *e)
+void plan_element_cleanup(struct plan_element *e)
 {
     xfree(e->id);
     xfree(e->parent);
@@ -265,7 +265,7 @@ static int element_push(struct plan *p, const json_t *o, int def_kind,
     struct plan_element e;
 
     if (element_from_obj(p, o, def_kind, &e, err) != 0) {
-        element_free_fields(&e);
+        plan_element_cleanup(&e);
         return err->code;
     }
     p->elements = xreallocarray(p->elements, p->count + 1, sizeof(e));
@@ -284,7 +284,7 @@ int plan_element_from_json(struct plan *p, const char *text,
                        je.column, je.text);
     }
     if (element_from_obj(p, o, -1, out, err) != 0) {
-        element_free_fields(out);
+        plan_element_cleanup(out);
         json_decref(o);
         return err->code;
     }
@@ -574,7 +574,7 @@ static void drop_set(struct plan *p)
         if (is_reference_kind(p->elements[i].kind)) {
             p->elements[out++] = p->elements[i];
         } else {
-            element_free_fields(&p->elements[i]);
+            plan_element_cleanup(&p->elements[i]);
         }
     }
     p->count = out;
