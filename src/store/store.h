@@ -309,7 +309,7 @@ struct store_copy_table {
 };
 struct store_copy_report {
     size_t table_count;
-    struct store_copy_table from[16], to[16];
+    struct store_copy_table from[24], to[24];
 };
 typedef void (*store_copy_progress_fn)(void *ctx, const char *table,
                                        int64_t rows);

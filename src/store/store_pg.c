@@ -697,7 +697,7 @@ struct store *store_pg_open(const char *uri, unsigned flags, struct err *err)
     PQsetNoticeProcessor(p->conn, quiet_notice, NULL);
     if (exec_sql(p,
                  "SET client_encoding = 'UTF8'; SET DateStyle = 'ISO';"
-                 " SET extra_float_digits = 1",
+                 " SET extra_float_digits = 1; SET bytea_output = 'hex'",
                  err) != 0 ||
         (p->readonly &&
          exec_sql(p, "SET default_transaction_read_only = on", err) != 0) ||

@@ -196,7 +196,28 @@ const struct store_sql_table store_sql_tables[] = {
      "ii",
      "id"},
     {"tokens", "id, user_id, hash, label, created, revoked", "iittii", "id"},
+    {"sessions", "hash, user_id, created, expires, address", "tiiit", "hash"},
     {"rules", "id, severity, kind, indicators, expression, message", "tttttt",
+     "id"},
+    {"files", "sha256, size, content", "tib", "sha256"},
+    {"submissions",
+     "id, economy, year, state, sha256, file_name, format, created_by,"
+     " created, address, updated, replaces, batch_id, errors, warnings",
+     "itit"
+     "tttt"
+     "itiii"
+     "ii",
+     "id"},
+    {"submission_values",
+     "submission_id, seq, indicator, dims, year, value, status, comment,"
+     " cell",
+     "iitt"
+     "ir"
+     "ttt",
+     "submission_id, seq"},
+    {"submission_results", "submission_id, rule_id, severity, outcome, detail",
+     "itttt", "submission_id, rule_id"},
+    {"review_comments", "id, submission_id, cell, author, time, text", "iittit",
      "id"},
     {"audit", "id, time, actor, address, action, object, before, after",
      "ii"

@@ -2127,6 +2127,19 @@ static int sq_counts(struct store *s, struct store_counts *out, struct err *err)
 
 /* ---- Whole tables (store_copy) ------------------------------------------ */
 
+/* A blob as PostgreSQL's bytea text: \x and lowercase hex. */
+static void put_hex(struct buf *b, const void *data, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = data;
+
+    buf_puts(b, "\\x");
+    for (size_t i = 0; i < len; i++) {
+        buf_putc(b, hex[p[i] >> 4]);
+        buf_putc(b, hex[p[i] & 15]);
+    }
+}
+
 static int sq_table_read(struct store *s, size_t table, store_row_fn fn,
                          void *ctx, struct err *err)
 {
@@ -2162,6 +2175,9 @@ static int sq_table_read(struct store *s, size_t table, store_row_fn fn,
                            (long long)sqlite3_column_int64(st, (int)i));
             } else if (types[i] == 'r') {
                 buf_put_double(&cells, sqlite3_column_double(st, (int)i));
+            } else if (types[i] == 'b') {
+                put_hex(&cells, sqlite3_column_blob(st, (int)i),
+                        (size_t)sqlite3_column_bytes(st, (int)i));
             } else {
                 buf_puts(&cells, col_text(st, (int)i));
             }
