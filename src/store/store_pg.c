@@ -21,7 +21,11 @@
  * batch, and appends changed rows to a COPY buffer sent with COPY obs FROM
  * STDIN (text format) whenever it fills and at commit: all inside the
  * batch's one transaction. Every value travels as a bound parameter or in
- * the COPY stream, never in SQL text. */
+ * the COPY stream, never in SQL text.
+ *
+ * Other tables. pg_exec runs store_exec's statements (data collection,
+ * plan versions) on this connection, in the open transaction or batch
+ * (ending a COPY first), with typed parameters (bytea in binary). */
 #include <libpq-fe.h>
 #include <limits.h>
 #include <stdio.h>
