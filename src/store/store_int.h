@@ -82,8 +82,9 @@ struct store_stmt {
  * is its own transaction (on PostgreSQL a write then takes the writer lock
  * as store_begin does, so ids allocated as max(id) + 1 are safe).
  * *out_changes (may be NULL) gets the rows an INSERT, UPDATE or DELETE
- * changed (0 for a SELECT). Borrows everything. Errors: ERR_CONFLICT for a
- * unique or primary-key violation (PostgreSQL SQLSTATE 23505), ERR_STORAGE
+ * changed (0 for a SELECT). Borrows everything. Errors: ERR_CONFLICT "a row
+ * with the same key exists" for a unique or primary-key violation
+ * (PostgreSQL SQLSTATE 23505), ERR_STORAGE
  * for any other database error (a trigger's refusal included; the message
  * carries the database's text), ERR_LIMIT past the limits above, or the
  * callback's own code. A failed statement inside a transaction leaves it

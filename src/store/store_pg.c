@@ -2130,10 +2130,12 @@ static int exec_fail(struct pg *p, PGresult *r, struct err *err)
     if (m == NULL) {
         return res_fail(p, r, err, "executing");
     }
-    err_set(err,
-            state != NULL && strcmp(state, "23505") == 0 ? ERR_CONFLICT
-                                                         : ERR_STORAGE,
-            "%s", m);
+    /* The same text as store_sqlite.c's for a unique violation. */
+    if (state != NULL && strcmp(state, "23505") == 0) {
+        err_set(err, ERR_CONFLICT, "a row with the same key exists");
+    } else {
+        err_set(err, ERR_STORAGE, "%s", m);
+    }
     PQclear(r);
     return err->code;
 }

@@ -2202,6 +2202,10 @@ static int exec_fail(struct sq *q, struct err *err)
             ? ERR_CONFLICT
             : ERR_STORAGE;
 
+    /* The same text as store_pg.c's for a unique violation. */
+    if (code == ERR_CONFLICT) {
+        return err_set(err, code, "a row with the same key exists");
+    }
     return err_set(err, code, "%s", sqlite3_errmsg(q->db));
 }
 

@@ -544,6 +544,7 @@ static void collect_users(struct store *s, struct buf *out)
     assert_ok(cs_token_add(s, 2, "h2", "lab", 200, &err), &err);
     assert_int_equal(cs_token_add(s, 1, "h1", "again", 200, &err),
                      ERR_CONFLICT);
+    buf_printf(out, "err %s\n", err.msg);
     assert_ok(cs_token_user(s, "h1", dump_user, out, &err), &err);
     /* bob is disabled: his token does not authenticate. */
     assert_int_equal(cs_token_user(s, "h2", dump_user, out, &err), ERR_AUTH);
@@ -758,6 +759,8 @@ static void test_collect_same_on_both(void **state)
     (void)state;
     assert_non_null(strstr(a, "alice 1\nbob 2\nerr user 'bob' exists\n"));
     assert_non_null(strstr(a, "err no user 'nobody'\n"));
+    assert_non_null(
+        strstr(a, "err adding a token: a row with the same key exists\n"));
     assert_non_null(strstr(a, "revoked 1\n"));
     assert_non_null(strstr(a, "subs 1 2\n"));
     assert_non_null(strstr(a, "approved in batch 1\n"));
