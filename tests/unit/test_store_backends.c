@@ -524,6 +524,7 @@ static void collect_users(struct store *s, struct buf *out)
     buf_printf(out, "alice %lld\n", (long long)id);
     u.name = "bob";
     u.role = "analyst";
+    u.created = 4102444800; /* 2100: past 32 bits */
     assert_ok(cs_user_add(s, &u, &id, &err), &err);
     buf_printf(out, "bob %lld\n", (long long)id);
     assert_ok(store_commit(s, &err), &err);
@@ -700,7 +701,7 @@ static void collect_rest(struct store *s, struct buf *out)
     assert_ok(store_commit(s, &err), &err);
     assert_ok(cs_rule_list(s, dump_rule, out, &err), &err);
     assert_ok(cs_audit_add(s, &a, &err), &err);
-    a.time = 20;
+    a.time = 4102444800;
     a.action = "submission.approve";
     a.actor = "bob";
     assert_ok(cs_audit_add(s, &a, &err), &err);
@@ -762,6 +763,9 @@ static void test_collect_same_on_both(void **state)
     assert_non_null(
         strstr(a, "err adding a token: a row with the same key exists\n"));
     assert_non_null(strstr(a, "revoked 1\n"));
+    assert_non_null(strstr(a, "user 2 bob analyst [AAA] ["));
+    assert_non_null(strstr(a, "] 1 4102444800\n"));
+    assert_non_null(strstr(a, "audit 2 4102444800 bob cli submission"));
     assert_non_null(strstr(a, "subs 1 2\n"));
     assert_non_null(strstr(a, "approved in batch 1\n"));
     assert_non_null(strstr(a, "err submission 1 is no longer submitted\n"));
