@@ -1,6 +1,8 @@
-/* Store internals shared by store.c and the backends (store_sqlite.c, later
- * store_pg.c): the ops table each backend fills. Only store*.c include this
- * file. The contracts are those of the matching functions in store.h. */
+/* Store internals shared by store.c and the backends (store_sqlite.c,
+ * store_pg.c): the ops table each backend fills, and store_exec for the
+ * store-side modules with tables of their own (collect_store.c,
+ * plan_store.c). Only files of src/store/ include this file. The contracts
+ * are those of the matching functions in store.h unless stated here. */
 #ifndef ICTDEV_STORE_STORE_INT_H
 #define ICTDEV_STORE_STORE_INT_H
 
@@ -29,27 +31,19 @@ struct store_param {
     int64_t i;
     double d;
 };
-/* Initialisers of struct store_param. STORE_P_TEXT binds "" for NULL. */
-#define STORE_P_NULL()                                                         \
-    {                                                                          \
-        .type = STORE_PARAM_NULL                                               \
-    }
+/* Values of struct store_param (compound literals, for the initialiser of
+ * a local array). STORE_P_TEXT binds "" for NULL. */
+#define STORE_P_NULL() ((struct store_param){.type = STORE_PARAM_NULL})
 #define STORE_P_TEXT(s)                                                        \
-    {                                                                          \
-        .type = STORE_PARAM_TEXT, .text = (s) != NULL ? (s) : ""               \
-    }
+    ((struct store_param){.type = STORE_PARAM_TEXT,                            \
+                          .text = (s) != NULL ? (s) : ""})
 #define STORE_P_INT(v)                                                         \
-    {                                                                          \
-        .type = STORE_PARAM_INT, .i = (int64_t)(v)                             \
-    }
+    ((struct store_param){.type = STORE_PARAM_INT, .i = (int64_t)(v)})
 #define STORE_P_DOUBLE(v)                                                      \
-    {                                                                          \
-        .type = STORE_PARAM_DOUBLE, .d = (v)                                   \
-    }
+    ((struct store_param){.type = STORE_PARAM_DOUBLE, .d = (v)})
 #define STORE_P_BLOB(p, n)                                                     \
-    {                                                                          \
-        .type = STORE_PARAM_BLOB, .text = (const char *)(p), .len = (n)        \
-    }
+    ((struct store_param){                                                     \
+        .type = STORE_PARAM_BLOB, .text = (const char *)(p), .len = (n)})
 
 /* One result row of store_exec: cells[i] is column i as text (NULL for SQL
  * NULL; integers in decimal, reals in fmt_double's shortest form, blobs as
@@ -84,11 +78,10 @@ struct store_stmt {
  * *out_changes (may be NULL) gets the rows an INSERT, UPDATE or DELETE
  * changed (0 for a SELECT). Borrows everything. Errors: ERR_CONFLICT "a row
  * with the same key exists" for a unique or primary-key violation
- * (PostgreSQL SQLSTATE 23505), ERR_STORAGE
- * for any other database error (a trigger's refusal included; the message
- * carries the database's text), ERR_LIMIT past the limits above, or the
- * callback's own code. A failed statement inside a transaction leaves it
- * open: the caller rolls back. */
+ * (PostgreSQL SQLSTATE 23505), ERR_STORAGE for any other database error (a
+ * trigger's refusal included; the message carries the database's text),
+ * ERR_LIMIT past the limits above, or the callback's own code. A failed
+ * statement inside a transaction leaves it open: the caller rolls back. */
 int store_exec(struct store *s, const struct store_stmt *q,
                int64_t *out_changes, struct err *err) WARN_UNUSED_RESULT;
 
