@@ -32,7 +32,8 @@ static int run(struct store *s, const struct store_stmt *q,
                int64_t *out_changes, const char *what, struct err *err)
 {
     if (store_exec(s, q, out_changes, err) != 0) {
-        if (err->code == ERR_STORAGE || err->code == ERR_CONFLICT) {
+        if (err->code == ERR_STORAGE || err->code == ERR_CONFLICT ||
+            err->code == ERR_INVALID) {
             err_prefix(err, "%s", what);
         }
         return err->code;

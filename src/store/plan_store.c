@@ -15,7 +15,8 @@ static int run(struct store *s, const struct store_stmt *q, const char *what,
                struct err *err)
 {
     if (store_exec(s, q, NULL, err) != 0) {
-        if (err->code == ERR_STORAGE || err->code == ERR_CONFLICT) {
+        if (err->code == ERR_STORAGE || err->code == ERR_CONFLICT ||
+            err->code == ERR_INVALID) {
             err_prefix(err, "plan store: %s", what);
         }
         return err->code;

@@ -413,6 +413,20 @@ int store_exec(struct store *s, const struct store_stmt *q,
         return err_set(err, ERR_LIMIT, "a statement takes at most %d values",
                        STORE_MAX_PARAMS);
     }
+    /* PostgreSQL (client_encoding UTF8) refuses other bytes in text; refuse
+     * them here on both backends, so both keep the same text. */
+    for (size_t i = 0; i < q->param_count; i++) {
+        const struct store_param *p = &q->params[i];
+        size_t bad = 0;
+        if (p->type == STORE_PARAM_TEXT &&
+            !utf8_valid(p->text, strlen(p->text), &bad)) {
+            /* The text itself stays out of the message: it is not UTF-8
+             * either (the message may end up in JSON). */
+            return err_set(err, ERR_INVALID,
+                           "value %zu is not valid UTF-8 (at byte %zu)", i + 1,
+                           bad + 1);
+        }
+    }
     return s->ops->exec(s, q, out_changes, err);
 }
 

@@ -80,7 +80,9 @@ struct store_stmt {
  * with the same key exists" for a unique or primary-key violation
  * (PostgreSQL SQLSTATE 23505), ERR_STORAGE for any other database error (a
  * trigger's refusal included; the message carries the database's text),
- * ERR_LIMIT past the limits above, or the callback's own code. A failed
+ * ERR_INVALID for a text parameter that is not valid UTF-8 (on both
+ * backends; nothing runs), ERR_LIMIT past the limits above, or the
+ * callback's own code. A failed
  * statement inside a transaction leaves it open: the caller rolls back. */
 int store_exec(struct store *s, const struct store_stmt *q,
                int64_t *out_changes, struct err *err) WARN_UNUSED_RESULT;

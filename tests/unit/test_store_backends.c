@@ -531,6 +531,9 @@ static void collect_users(struct store *s, struct buf *out)
     /* Outside a transaction: each statement is its own. */
     assert_int_equal(cs_user_add(s, &u, &id, &err), ERR_CONFLICT);
     buf_printf(out, "err %s\n", err.msg);
+    u.name = "bad\xff";
+    assert_int_equal(cs_user_add(s, &u, &id, &err), ERR_INVALID);
+    buf_printf(out, "err %s\n", err.msg);
     u.name = "nobody";
     assert_int_equal(cs_user_update(s, &u, &err), ERR_NOT_FOUND);
     buf_printf(out, "err %s\n", err.msg);
@@ -759,7 +762,8 @@ static void test_collect_same_on_both(void **state)
 
     (void)state;
     assert_non_null(strstr(a, "alice 1\nbob 2\nerr user 'bob' exists\n"));
-    assert_non_null(strstr(a, "err no user 'nobody'\n"));
+    assert_non_null(strstr(a, "err adding a user: value 1 is not valid UTF-8"
+                              " (at byte 4)\nerr no user 'nobody'\n"));
     assert_non_null(
         strstr(a, "err adding a token: a row with the same key exists\n"));
     assert_non_null(strstr(a, "revoked 1\n"));
