@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "../core/compiler.h"
-#include "../core/mem.h"
 #include "store_int.h"
 
 /* ---- Helpers ------------------------------------------------------------ */
