@@ -859,7 +859,8 @@ int cmd_backup(int argc, char **argv, struct cli_ctx *ctx)
     c.store = s;
     c.now = cli_now();
     snprintf(object, sizeof(object), "store:%.500s", argv[1]);
-    if (collect_record(&c, &who, "store.backup", object, &err) != 0 ||
+    if (store_backup_check(s, "backup", &err) != 0 ||
+        collect_record(&c, &who, "store.backup", object, &err) != 0 ||
         store_backup(s, argv[1], &err) != 0) {
         status = cli_fail(&err);
     } else {

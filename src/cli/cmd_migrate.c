@@ -87,9 +87,9 @@ int cmd_migrate(int argc, char **argv, struct cli_ctx *ctx)
         goto out;
     }
     progress_finish(&bar);
-    printf("%-14s %10s  %-16s  %s\n", "table", "rows", "checksum", "copy");
+    printf("%-18s %10s  %-16s  %s\n", "table", "rows", "checksum", "copy");
     for (size_t i = 0; i < rep.table_count; i++) {
-        printf("%-14s %10lld  %016llx  %s\n", rep.from[i].name,
+        printf("%-18s %10lld  %016llx  %s\n", rep.from[i].name,
                (long long)rep.from[i].rows,
                (unsigned long long)rep.from[i].checksum,
                rep.to[i].rows == rep.from[i].rows &&

@@ -156,9 +156,11 @@ static int env_open(const struct cli_ctx *ctx, bool write, bool measure,
 
     memset(env, 0, sizeof(*env));
     plan_stats_init(&env->stats);
-    if (write || access(ctx->db, F_OK) == 0) {
+    /* Reading needs no store: without one (no file, or a PostgreSQL
+     * database without ictdev's tables) the plan is the default set. */
+    if (write || store_path_is_pg(ctx->db) || access(ctx->db, F_OK) == 0) {
         env->store = store_open(ctx->db, write ? STORE_OPEN_CREATE : 0, err);
-        if (env->store == NULL) {
+        if (env->store == NULL && (write || err->code != ERR_NOT_FOUND)) {
             return err->code;
         }
     }

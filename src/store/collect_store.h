@@ -1,8 +1,11 @@
 /* Storage of data collection (issue 8): users, API tokens, portal
  * sessions, uploaded files by SHA-256, submissions with their values, rule
  * results and review comments, the validation rules, the audit log, and
- * whole-store backup and restore. SQLite only (store_sqlite_handle); the
- * tables are schema migration 2 of store_sqlite.c.
+ * whole-store backup and restore. On both backends (through store_exec,
+ * store_int.h), except backup and restore, which are SQLite's (a
+ * PostgreSQL store has pg_dump); the tables are schema migration 2 of
+ * store_sql.c. Ids (users, submissions, comments, audit) are the same on
+ * both backends for the same sequence of writes.
  *
  * Every function runs in whatever transaction the caller has open
  * (store_begin, or a batch for an approval, so that the state change
@@ -210,16 +213,23 @@ int cs_audit_list(struct store *s, const struct cs_audit_filter *f,
                   cs_audit_fn fn, void *ctx,
                   struct err *err) WARN_UNUSED_RESULT;
 
+/* 0 if the store's backend has store_backup and store_restore (SQLite);
+ * ERR_INVALID "WHAT: the PostgreSQL store is backed up with pg_dump and
+ * restored with pg_restore" otherwise. what is borrowed. */
+int store_backup_check(struct store *s, const char *what,
+                       struct err *err) WARN_UNUSED_RESULT;
+
 /* Copy the whole store to a new file at path with SQLite's online backup
  * API (consistent even while others write). ERR_CONFLICT if path exists
- * (never overwritten), ERR_IO/ERR_STORAGE otherwise. */
+ * (never overwritten), ERR_INVALID as store_backup_check, ERR_IO/
+ * ERR_STORAGE otherwise. */
 int store_backup(struct store *s, const char *path,
                  struct err *err) WARN_UNUSED_RESULT;
 
 /* Replace the contents of the store s with the backup at path, after
  * checking that it is an ictdev store this binary can read (ERR_CONFLICT
- * otherwise). All or nothing. Reopen s afterwards to upgrade an older
- * schema. */
+ * otherwise; ERR_INVALID as store_backup_check). All or nothing. Reopen s
+ * afterwards to upgrade an older schema. */
 int store_restore(struct store *s, const char *path,
                   struct err *err) WARN_UNUSED_RESULT;
 

@@ -2,8 +2,8 @@
  * one JSON document (elements, links, reported values with their revision
  * history, which set is loaded). Every change appends a version; nothing is
  * overwritten, so the versions are the history of the plan. The store does
- * not interpret the document (plan/ does). SQLite backend only for now:
- * other backends return ERR_STORAGE "not supported".
+ * not interpret the document (plan/ does). Both backends (store_exec);
+ * versions get the same ids on either.
  *
  * Ownership: arguments borrowed; documents returned owned (xfree).
  * Errors: ERR_STORAGE (the database failed), ERR_NOT_FOUND (no such

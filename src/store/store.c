@@ -400,3 +400,64 @@ int store_copy(struct store *from, struct store *to,
     }
     return 0;
 }
+
+/* ---- Statements of store-side modules (store_int.h) -------------------- */
+
+int store_exec(struct store *s, const struct store_stmt *q,
+               int64_t *out_changes, struct err *err)
+{
+    if (out_changes != NULL) {
+        *out_changes = 0;
+    }
+    if (q->param_count > STORE_MAX_PARAMS) {
+        return err_set(err, ERR_LIMIT, "a statement takes at most %d values",
+                       STORE_MAX_PARAMS);
+    }
+    /* PostgreSQL (client_encoding UTF8) refuses other bytes in text; refuse
+     * them here on both backends, so both keep the same text. */
+    for (size_t i = 0; i < q->param_count; i++) {
+        const struct store_param *p = &q->params[i];
+        size_t bad = 0;
+        if (p->type == STORE_PARAM_TEXT &&
+            !utf8_valid(p->text, strlen(p->text), &bad)) {
+            /* The text itself stays out of the message: it is not UTF-8
+             * either (the message may end up in JSON). */
+            return err_set(err, ERR_INVALID,
+                           "value %zu is not valid UTF-8 (at byte %zu)", i + 1,
+                           bad + 1);
+        }
+    }
+    return s->ops->exec(s, q, out_changes, err);
+}
+
+int64_t store_cell_int(const struct store_cells *row, size_t i)
+{
+    int64_t v = 0;
+    struct err ignored;
+
+    if (i >= row->count || row->cells[i] == NULL ||
+        parse_int64(row->cells[i], row->lens[i], INT64_MIN, INT64_MAX, &v,
+                    &ignored) != 0) {
+        return 0;
+    }
+    return v;
+}
+
+double store_cell_double(const struct store_cells *row, size_t i)
+{
+    double v = 0;
+
+    if (i >= row->count || row->cells[i] == NULL ||
+        !parse_double_fast(row->cells[i], row->lens[i], &v)) {
+        return 0;
+    }
+    return v;
+}
+
+const char *store_cell_text(const struct store_cells *row, size_t i)
+{
+    if (i >= row->count || row->cells[i] == NULL) {
+        return "";
+    }
+    return row->cells[i];
+}

@@ -309,18 +309,18 @@ struct store_copy_table {
 };
 struct store_copy_report {
     size_t table_count;
-    struct store_copy_table from[16], to[16];
+    struct store_copy_table from[24], to[24];
 };
 typedef void (*store_copy_progress_fn)(void *ctx, const char *table,
                                        int64_t rows);
 
-/* Copy everything in from (reference data, batches, every revision, with
- * their ids) into to, a new empty PostgreSQL store, in one transaction;
- * then read the copy back and compare every table's row count and
- * checksum with the source's. progress (may be NULL) is called every
- * 100000 rows. ERR_INVALID if to is not PostgreSQL, ERR_CONFLICT if it is
- * not empty, ERR_STORAGE if the database fails or the verification finds a
- * difference (the report says where). */
+/* Copy everything in from (reference data, batches, every revision, the
+ * tables of data collection and plan versions, all with their ids) into to, a
+ * new empty PostgreSQL store, in one transaction; then read the copy back and
+ * compare every table's row count and checksum with the source's. progress (may
+ * be NULL) is called every 100000 rows. ERR_INVALID if to is not PostgreSQL,
+ * ERR_CONFLICT if it is not empty, ERR_STORAGE if the database fails or the
+ * verification finds a difference (the report says where). */
 int store_copy(struct store *from, struct store *to,
                struct store_copy_report *out, store_copy_progress_fn progress,
                void *progress_ctx, struct err *err) WARN_UNUSED_RESULT;

@@ -21,7 +21,11 @@
  * batch, and appends changed rows to a COPY buffer sent with COPY obs FROM
  * STDIN (text format) whenever it fills and at commit: all inside the
  * batch's one transaction. Every value travels as a bound parameter or in
- * the COPY stream, never in SQL text. */
+ * the COPY stream, never in SQL text.
+ *
+ * Other tables. pg_exec runs store_exec's statements (data collection,
+ * plan versions) on this connection, in the open transaction or batch
+ * (ending a COPY first), with typed parameters (bytea in binary). */
 #include <libpq-fe.h>
 #include <limits.h>
 #include <stdio.h>
@@ -697,7 +701,7 @@ struct store *store_pg_open(const char *uri, unsigned flags, struct err *err)
     PQsetNoticeProcessor(p->conn, quiet_notice, NULL);
     if (exec_sql(p,
                  "SET client_encoding = 'UTF8'; SET DateStyle = 'ISO';"
-                 " SET extra_float_digits = 1",
+                 " SET extra_float_digits = 1; SET bytea_output = 'hex'",
                  err) != 0 ||
         (p->readonly &&
          exec_sql(p, "SET default_transaction_read_only = on", err) != 0) ||
@@ -2062,6 +2066,184 @@ static void pg_copy_rollback(struct store *s)
     pg_rollback(s);
 }
 
+/* ---- Statements of store-side modules (store_int.h) -------------------- */
+
+/* OIDs of the parameter types we send (pg_type.h, stable across
+ * releases). */
+#define OID_BYTEA  17
+#define OID_INT8   20
+#define OID_TEXT   25
+#define OID_FLOAT8 701
+
+/* The parameters of x as libpq wants them: text, except blobs in binary
+ * (bytea). nums holds the text of numbers. */
+struct exec_params {
+    const char *v[STORE_MAX_PARAMS];
+    int len[STORE_MAX_PARAMS];
+    int fmt[STORE_MAX_PARAMS];
+    unsigned types[STORE_MAX_PARAMS];
+    char nums[STORE_MAX_PARAMS][40];
+};
+
+static void exec_params(const struct store_stmt *x, struct exec_params *e)
+{
+    for (size_t i = 0; i < x->param_count; i++) {
+        const struct store_param *p = &x->params[i];
+        e->len[i] = 0;
+        e->fmt[i] = 0;
+        switch (p->type) {
+        case STORE_PARAM_TEXT:
+            e->v[i] = p->text;
+            e->types[i] = OID_TEXT;
+            break;
+        case STORE_PARAM_INT:
+            snprintf(e->nums[i], sizeof(e->nums[i]), "%lld", (long long)p->i);
+            e->v[i] = e->nums[i];
+            e->types[i] = OID_INT8;
+            break;
+        case STORE_PARAM_DOUBLE:
+            fmt_double(e->nums[i], sizeof(e->nums[i]), p->d);
+            e->v[i] = e->nums[i];
+            e->types[i] = OID_FLOAT8;
+            break;
+        case STORE_PARAM_BLOB:
+            e->v[i] = p->len ? p->text : "";
+            e->len[i] = (int)p->len;
+            e->fmt[i] = 1;
+            e->types[i] = OID_BYTEA;
+            break;
+        case STORE_PARAM_NULL:
+        default:
+            e->v[i] = NULL;
+            e->types[i] = 0;
+            break;
+        }
+    }
+}
+
+/* A failed statement's error: ERR_CONFLICT for a unique violation. */
+static int exec_fail(struct pg *p, PGresult *r, struct err *err)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    if (m == NULL) {
+        return res_fail(p, r, err, "executing");
+    }
+    /* The same text as store_sqlite.c's for a unique violation. */
+    if (state != NULL && strcmp(state, "23505") == 0) {
+        err_set(err, ERR_CONFLICT, "a row with the same key exists");
+    } else {
+        err_set(err, ERR_STORAGE, "%s", m);
+    }
+    PQclear(r);
+    return err->code;
+}
+
+/* Hand every row of r to x->fn; bytea cells are decoded, reals
+ * reformatted as SQLite's side does. */
+static int exec_rows(PGresult *r, const struct store_stmt *x, struct err *err)
+{
+    const char *cells[STORE_MAX_CELLS];
+    size_t lens[STORE_MAX_CELLS];
+    unsigned char *blobs[STORE_MAX_CELLS] = {0};
+    char nums[STORE_MAX_CELLS][40];
+    size_t n = (size_t)PQnfields(r);
+    int rows = PQntuples(r);
+    int cb = 0;
+
+    if (x->fn == NULL || rows == 0) {
+        return 0;
+    }
+    if (n > STORE_MAX_CELLS) {
+        return err_set(err, ERR_LIMIT, "a statement returns at most %d columns",
+                       STORE_MAX_CELLS);
+    }
+    for (int row = 0; row < rows && cb == 0; row++) {
+        struct store_cells c = {cells, lens, n};
+        for (size_t i = 0; i < n; i++) {
+            int col = (int)i;
+            PQfreemem(blobs[i]);
+            blobs[i] = NULL;
+            if (PQgetisnull(r, row, col)) {
+                cells[i] = NULL;
+                lens[i] = 0;
+            } else if (PQftype(r, col) == OID_BYTEA) {
+                blobs[i] = PQunescapeBytea(
+                    (const unsigned char *)PQgetvalue(r, row, col), &lens[i]);
+                cells[i] = blobs[i] ? (const char *)blobs[i] : "";
+            } else if (PQftype(r, col) == OID_FLOAT8) {
+                lens[i] = fmt_double(nums[i], sizeof(nums[i]),
+                                     cell_double(r, row, col));
+                cells[i] = nums[i];
+            } else {
+                cells[i] = PQgetvalue(r, row, col);
+                lens[i] = (size_t)PQgetlength(r, row, col);
+            }
+        }
+        cb = x->fn(x->ctx, &c, err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        PQfreemem(blobs[i]);
+    }
+    return cb;
+}
+
+static bool is_select(const char *sql)
+{
+    return strncmp(sql, "SELECT", 6) == 0;
+}
+
+static int pg_exec(struct store *s, const struct store_stmt *x,
+                   int64_t *out_changes, struct err *err)
+{
+    struct pg *p = pg_of(s);
+    struct exec_params e;
+    bool own_tx = p->tx == 0 && !p->readonly && !is_select(x->sql);
+    PGresult *r;
+    int rc;
+
+    /* A batch may be streaming COPY rows: finish that first, on the same
+     * connection and in the same transaction. */
+    if (p->copy_open && copy_end(p, err) != 0) {
+        return err->code;
+    }
+    if (own_tx && begin_write(p, err) != 0) {
+        return err->code;
+    }
+    exec_params(x, &e);
+    buf_reset(&p->sql);
+    store_sql_render(x->sql, STORE_SQL_POSTGRESQL, 0, &p->sql);
+    r = PQexecParams(p->conn, p->sql.data, (int)x->param_count, e.types, e.v,
+                     e.len, e.fmt, 0);
+    if (!res_ok(r)) {
+        exec_fail(p, r, err);
+        if (own_tx) {
+            exec_sql(p, "ROLLBACK", &(struct err){0});
+        }
+        return err->code;
+    }
+    if (out_changes != NULL && !is_select(x->sql)) {
+        const char *t = PQcmdTuples(r);
+        struct err ignored;
+        if (parse_int64(t, strlen(t), 0, INT64_MAX, out_changes, &ignored) !=
+            0) {
+            *out_changes = 0;
+        }
+    }
+    rc = exec_rows(r, x, err);
+    PQclear(r);
+    if (own_tx) {
+        if (rc == 0) {
+            rc = exec_sql(p, "COMMIT", err);
+        }
+        if (rc != 0) {
+            exec_sql(p, "ROLLBACK", &(struct err){0});
+        }
+    }
+    return rc;
+}
+
 static const struct store_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -2098,4 +2280,5 @@ static const struct store_ops pg_ops = {
     .copy_table_end = pg_copy_table_end,
     .copy_commit = pg_copy_commit,
     .copy_rollback = pg_copy_rollback,
+    .exec = pg_exec,
 };

@@ -53,18 +53,19 @@ const char *const store_sql_migrations[] = {
      * sessions (hashes only), uploaded files by SHA-256, submissions with
      * their values, rule results and review comments, the rules, and the
      * audit log. Submissions and the audit log are never deleted; the
-     * audit log is never updated either (triggers). */
+     * audit log is never updated either (triggers). Times are BIGINT (64
+     * bits on PostgreSQL too; SQLite reads it as INTEGER). */
     "CREATE TABLE users("
     " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
     " economies TEXT NOT NULL, password TEXT, disabled INTEGER NOT NULL,"
-    " created INTEGER NOT NULL);"
+    " created BIGINT NOT NULL);"
     "CREATE TABLE tokens("
     " id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),"
     " hash TEXT NOT NULL UNIQUE, label TEXT NOT NULL,"
-    " created INTEGER NOT NULL, revoked INTEGER);"
+    " created BIGINT NOT NULL, revoked BIGINT);"
     "CREATE TABLE sessions("
     " hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),"
-    " created INTEGER NOT NULL, expires INTEGER NOT NULL, address TEXT)"
+    " created BIGINT NOT NULL, expires BIGINT NOT NULL, address TEXT)"
     " WITHOUT ROWID;"
     "CREATE TABLE files("
     " sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT NULL)"
@@ -73,8 +74,8 @@ const char *const store_sql_migrations[] = {
     " id INTEGER PRIMARY KEY, economy TEXT NOT NULL, year INTEGER NOT NULL,"
     " state TEXT NOT NULL, sha256 TEXT NOT NULL REFERENCES files(sha256),"
     " file_name TEXT NOT NULL, format TEXT NOT NULL,"
-    " created_by TEXT NOT NULL, created INTEGER NOT NULL,"
-    " address TEXT NOT NULL, updated INTEGER NOT NULL,"
+    " created_by TEXT NOT NULL, created BIGINT NOT NULL,"
+    " address TEXT NOT NULL, updated BIGINT NOT NULL,"
     " replaces INTEGER NOT NULL, batch_id INTEGER NOT NULL,"
     " errors INTEGER NOT NULL, warnings INTEGER NOT NULL);"
     "CREATE INDEX submissions_state ON submissions(state, economy);"
@@ -89,14 +90,14 @@ const char *const store_sql_migrations[] = {
     " PRIMARY KEY(submission_id, rule_id)) WITHOUT ROWID;"
     "CREATE TABLE review_comments("
     " id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL,"
-    " cell TEXT NOT NULL, author TEXT NOT NULL, time INTEGER NOT NULL,"
+    " cell TEXT NOT NULL, author TEXT NOT NULL, time BIGINT NOT NULL,"
     " text TEXT NOT NULL);"
     "CREATE TABLE rules("
     " id TEXT PRIMARY KEY, severity TEXT NOT NULL, kind TEXT NOT NULL,"
     " indicators TEXT NOT NULL, expression TEXT NOT NULL,"
     " message TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE audit("
-    " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL,"
+    " id INTEGER PRIMARY KEY, time BIGINT NOT NULL, actor TEXT NOT NULL,"
     " address TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,"
     " before TEXT NOT NULL, after TEXT NOT NULL);",
     /* 3: the results framework (store/plan_store.c): every version of the
@@ -196,7 +197,28 @@ const struct store_sql_table store_sql_tables[] = {
      "ii",
      "id"},
     {"tokens", "id, user_id, hash, label, created, revoked", "iittii", "id"},
+    {"sessions", "hash, user_id, created, expires, address", "tiiit", "hash"},
     {"rules", "id, severity, kind, indicators, expression, message", "tttttt",
+     "id"},
+    {"files", "sha256, size, content", "tib", "sha256"},
+    {"submissions",
+     "id, economy, year, state, sha256, file_name, format, created_by,"
+     " created, address, updated, replaces, batch_id, errors, warnings",
+     "itit"
+     "tttt"
+     "itiii"
+     "ii",
+     "id"},
+    {"submission_values",
+     "submission_id, seq, indicator, dims, year, value, status, comment,"
+     " cell",
+     "iitt"
+     "ir"
+     "ttt",
+     "submission_id, seq"},
+    {"submission_results", "submission_id, rule_id, severity, outcome, detail",
+     "itttt", "submission_id, rule_id"},
+    {"review_comments", "id, submission_id, cell, author, time, text", "iittit",
      "id"},
     {"audit", "id, time, actor, address, action, object, before, after",
      "ii"

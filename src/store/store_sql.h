@@ -158,7 +158,10 @@ extern const size_t store_sql_count_count;
 /* ---- Whole tables, for copying a store (store_copy) -------------------- */
 
 /* One table as store_copy sees it: SELECT cols FROM name ORDER BY order.
- * types has one letter per column: 'i' integer, 'r' real, 't' text. */
+ * types has one letter per column: 'i' integer, 'r' real, 't' text, 'b'
+ * blob (read as PostgreSQL's bytea text, \x and lowercase hex, on both
+ * backends). Tables come in an order that satisfies their references
+ * (users before tokens, files before submissions). */
 struct store_sql_table {
     const char *name;
     const char *cols;

@@ -2127,6 +2127,19 @@ static int sq_counts(struct store *s, struct store_counts *out, struct err *err)
 
 /* ---- Whole tables (store_copy) ------------------------------------------ */
 
+/* A blob as PostgreSQL's bytea text: \x and lowercase hex. */
+static void put_hex(struct buf *b, const void *data, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = data;
+
+    buf_puts(b, "\\x");
+    for (size_t i = 0; i < len; i++) {
+        buf_putc(b, hex[p[i] >> 4]);
+        buf_putc(b, hex[p[i] & 15]);
+    }
+}
+
 static int sq_table_read(struct store *s, size_t table, store_row_fn fn,
                          void *ctx, struct err *err)
 {
@@ -2162,6 +2175,9 @@ static int sq_table_read(struct store *s, size_t table, store_row_fn fn,
                            (long long)sqlite3_column_int64(st, (int)i));
             } else if (types[i] == 'r') {
                 buf_put_double(&cells, sqlite3_column_double(st, (int)i));
+            } else if (types[i] == 'b') {
+                put_hex(&cells, sqlite3_column_blob(st, (int)i),
+                        (size_t)sqlite3_column_bytes(st, (int)i));
             } else {
                 buf_puts(&cells, col_text(st, (int)i));
             }
@@ -2174,6 +2190,229 @@ static int sq_table_read(struct store *s, size_t table, store_row_fn fn,
     }
     buf_cleanup(&cells);
     return loop_end(q, st, rc, cb, err);
+}
+
+/* ---- Statements of store-side modules (store_int.h) -------------------- */
+
+static int exec_fail(struct sq *q, struct err *err)
+{
+    int ext = sqlite3_extended_errcode(q->db);
+    int code =
+        ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY
+            ? ERR_CONFLICT
+            : ERR_STORAGE;
+
+    /* The same text as store_pg.c's for a unique violation. */
+    if (code == ERR_CONFLICT) {
+        return err_set(err, code, "a row with the same key exists");
+    }
+    return err_set(err, code, "%s", sqlite3_errmsg(q->db));
+}
+
+static void exec_bind(sqlite3_stmt *st, const struct store_param *ps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct store_param *p = &ps[i];
+        int k = (int)i + 1;
+        switch (p->type) {
+        case STORE_PARAM_TEXT:
+            sqlite3_bind_text(st, k, p->text, -1, SQLITE_STATIC);
+            break;
+        case STORE_PARAM_INT:
+            sqlite3_bind_int64(st, k, p->i);
+            break;
+        case STORE_PARAM_DOUBLE:
+            sqlite3_bind_double(st, k, p->d);
+            break;
+        case STORE_PARAM_BLOB:
+            sqlite3_bind_blob64(st, k, p->len ? p->text : "", p->len,
+                                SQLITE_STATIC);
+            break;
+        case STORE_PARAM_NULL:
+        default:
+            sqlite3_bind_null(st, k);
+            break;
+        }
+    }
+}
+
+/* The cells of the current row of st; numbers are formatted into nums. */
+static void exec_cells(sqlite3_stmt *st, size_t n, const char **cells,
+                       size_t *lens, char (*nums)[40])
+{
+    for (size_t i = 0; i < n; i++) {
+        int c = (int)i;
+        switch (sqlite3_column_type(st, c)) {
+        case SQLITE_NULL:
+            cells[i] = NULL;
+            lens[i] = 0;
+            break;
+        case SQLITE_INTEGER:
+            lens[i] = (size_t)snprintf(nums[i], sizeof(nums[i]), "%lld",
+                                       (long long)sqlite3_column_int64(st, c));
+            cells[i] = nums[i];
+            break;
+        case SQLITE_FLOAT:
+            /* Not column_text: SQLite prints 15 digits, which loses bits. */
+            lens[i] = fmt_double(nums[i], sizeof(nums[i]),
+                                 sqlite3_column_double(st, c));
+            cells[i] = nums[i];
+            break;
+        case SQLITE_BLOB:
+            cells[i] = sqlite3_column_blob(st, c);
+            lens[i] = (size_t)sqlite3_column_bytes(st, c);
+            cells[i] = cells[i] ? cells[i] : "";
+            break;
+        default:
+            cells[i] = col_text(st, c);
+            lens[i] = (size_t)sqlite3_column_bytes(st, c);
+            break;
+        }
+    }
+}
+
+static int sq_exec(struct store *s, const struct store_stmt *x,
+                   int64_t *out_changes, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    sqlite3_stmt *st = NULL;
+    const char *cells[STORE_MAX_CELLS];
+    size_t lens[STORE_MAX_CELLS];
+    char nums[STORE_MAX_CELLS][40];
+    size_t n;
+    int rc = SQLITE_DONE;
+    int cb = 0;
+
+    if (sqlite3_prepare_v2(q->db, x->sql, -1, &st, NULL) != SQLITE_OK) {
+        exec_fail(q, err);
+        sqlite3_finalize(st);
+        return err->code;
+    }
+    n = (size_t)sqlite3_column_count(st);
+    if (n > STORE_MAX_CELLS) {
+        sqlite3_finalize(st);
+        return err_set(err, ERR_LIMIT, "a statement returns at most %d columns",
+                       STORE_MAX_CELLS);
+    }
+    exec_bind(st, x->params, x->param_count);
+    while (cb == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_cells row = {cells, lens, n};
+        if (x->fn == NULL) {
+            continue;
+        }
+        exec_cells(st, n, cells, lens, nums);
+        cb = x->fn(x->ctx, &row, err);
+    }
+    if (cb == 0 && rc != SQLITE_DONE) {
+        cb = exec_fail(q, err);
+    }
+    if (cb == 0 && out_changes != NULL && !sqlite3_stmt_readonly(st)) {
+        *out_changes = sqlite3_changes64(q->db);
+    }
+    sqlite3_finalize(st);
+    return cb;
+}
+
+/* ---- Backup and restore (collect_store.h) ------------------------------ */
+
+/* Copy src into dst with the online backup API, all pages in one step. */
+static int copy_db(sqlite3 *dst, sqlite3 *src, const char *what,
+                   struct err *err)
+{
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    int rc;
+
+    if (b == NULL) {
+        return err_set(err, ERR_STORAGE, "%s: %s", what, sqlite3_errmsg(dst));
+    }
+    rc = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        return err_set(err,
+                       rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? ERR_CONFLICT
+                                                                : ERR_STORAGE,
+                       "%s: %s", what, sqlite3_errstr(rc));
+    }
+    return 0;
+}
+
+static int sq_backup(struct store *s, const char *path, struct err *err)
+{
+    sqlite3 *dst = NULL;
+    struct stat st;
+    int rc;
+
+    if (stat(path, &st) == 0) {
+        return err_set(err, ERR_CONFLICT,
+                       "%s exists; a backup never "
+                       "overwrites a file",
+                       path);
+    }
+    if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
+        err_set(err, ERR_IO, "%s: %s", path,
+                dst ? sqlite3_errmsg(dst) : "cannot create");
+        sqlite3_close(dst);
+        return err->code;
+    }
+    rc = copy_db(dst, sq_of(s)->db, path, err);
+    sqlite3_close(dst);
+    if (rc != 0) {
+        (void)remove(path);
+    }
+    return rc;
+}
+
+static int check_backup(sqlite3 *db, const char *path, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int app = 0;
+    int version = 0;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT application_id FROM"
+                           " pragma_application_id),"
+                           " (SELECT user_version FROM pragma_user_version)",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return err_set(err, ERR_CONFLICT, "%s is not an ictdev store", path);
+    }
+    app = sqlite3_column_int(st, 0);
+    version = sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    if (app != 0x49435444) {
+        return err_set(err, ERR_CONFLICT, "%s is not an ictdev store", path);
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        return err_set(err, ERR_CONFLICT,
+                       "%s has schema version %d, newer than this ictdev", path,
+                       version);
+    }
+    return 0;
+}
+
+static int sq_restore(struct store *s, const char *path, struct err *err)
+{
+    sqlite3 *src = NULL;
+    struct stat st;
+    int rc;
+
+    if (stat(path, &st) != 0) {
+        return err_set(err, ERR_NOT_FOUND, "no backup at %s", path);
+    }
+    if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        err_set(err, ERR_IO, "%s: %s", path,
+                src ? sqlite3_errmsg(src) : "cannot open");
+        sqlite3_close(src);
+        return err->code;
+    }
+    rc = check_backup(src, path, err);
+    if (rc == 0) {
+        rc = copy_db(sq_of(s)->db, src, "restoring", err);
+    }
+    sqlite3_close(src);
+    return rc;
 }
 
 static const struct store_ops sqlite_ops = {
@@ -2206,13 +2445,7 @@ static const struct store_ops sqlite_ops = {
     .last_revision = sq_last_revision,
     .counts = sq_counts,
     .table_read = sq_table_read,
+    .exec = sq_exec,
+    .backup = sq_backup,
+    .restore = sq_restore,
 };
-
-/* For store-side modules that keep their own tables (plan_store.c). */
-struct sqlite3 *store_sqlite_handle(struct store *s)
-{
-    if (s == NULL || s->ops != &sqlite_ops) {
-        return NULL;
-    }
-    return sq_of(s)->db;
-}

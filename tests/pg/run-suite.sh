@@ -1,7 +1,7 @@
 #!/bin/sh
 # The store on PostgreSQL (issue 6): starts a throwaway cluster
-# (scripts/pg-test-cluster.sh), then runs the store unit tests with
-# ICTDEV_TEST_PG set (each compares SQLite and PostgreSQL) and every CLI
+# (scripts/pg-test-cluster.sh), then runs the store unit tests (and those
+# of data collection and plan storage) with ICTDEV_TEST_PG set and every CLI
 # end-to-end case on PostgreSQL (a fresh database per case; cases with a
 # `backends` file that does not list postgresql are skipped). Each line
 # says which backend the test ran on. Without PostgreSQL the suite FAILS
@@ -33,11 +33,14 @@ echo "postgresql test cluster: $uri"
 export ICTDEV_TEST_PG="$uri"
 log=$(mktemp)
 
-# Store unit tests on postgresql: test_store runs all its cases on
-# PostgreSQL (ICTDEV_TEST_STORE_BACKEND); test_store_backends runs each
-# scenario on both and compares.
+# Store unit tests on postgresql: test_store, and the tests of data
+# collection and plan storage (test_collect_api, test_collect_http,
+# test_plan_store: their store is a fresh PostgreSQL database), run all
+# their cases on PostgreSQL (ICTDEV_TEST_STORE_BACKEND);
+# test_store_backends runs each scenario on both and compares.
 for b in build build-san; do
-    for t in $b/tests/test_store*; do
+    for t in $b/tests/test_store* $b/tests/test_plan_store \
+        $b/tests/test_collect_api $b/tests/test_collect_http; do
         [ -x "$t" ] || continue
         on="postgresql"
         case $t in *test_store_backends) on="sqlite+postgresql" ;; esac

@@ -5,10 +5,17 @@
 # validated with xmllint, and the write endpoints behind the collection
 # roles: admin and analyst may edit, focal and viewer get 403, no
 # credentials 401, bad input 400/422 naming the field; a refused request
-# adds no plan version and no audit entry. Last line: "N passed, N failed".
+# adds no plan version and no audit entry. The server part runs on SQLite,
+# then on a PostgreSQL copy of the same store (`ictdev migrate` into a
+# throwaway cluster, scripts/pg-test-cluster.sh; lines end in
+# "[postgresql]"); without PostgreSQL that part FAILS under CI=true and
+# prints a SKIP line elsewhere. Last line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
+REPO=$(pwd)
 tmp=$(mktemp -d)
+tag=""
+pgdir=""
 # The plain build: every plan request measures the whole plan, which under
 # ASan takes seconds on a loaded machine; the plan code itself runs under
 # the sanitizers in tests/unit and tests/cli.
@@ -18,6 +25,7 @@ fail=0
 pid=""
 finish() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ -n "$pgdir" ] && sh "$REPO/scripts/pg-test-cluster.sh" stop "$pgdir" >/dev/null 2>&1
     rm -rf "$tmp"
     echo "$pass passed, $fail failed"
     [ "$fail" = 0 ]
@@ -27,9 +35,9 @@ check() { # NAME COMMAND...: one case
     name=$1
     shift
     if "$@" >"$tmp/check.log" 2>&1; then
-        pass=$((pass + 1)); echo "ok   plan-http $name"
+        pass=$((pass + 1)); echo "ok   plan-http $name$tag"
     else
-        fail=$((fail + 1)); echo "FAIL plan-http $name"; head -20 "$tmp/check.log"
+        fail=$((fail + 1)); echo "FAIL plan-http $name$tag"; head -20 "$tmp/check.log"
     fi
 }
 db="$tmp/p.db"
@@ -48,6 +56,30 @@ TAD=$(build/ictdev --db "$db" token create ad)
 TAN=$(build/ictdev --db "$db" token create an)
 TFO=$(build/ictdev --db "$db" token create fo)
 TVI=$(build/ictdev --db "$db" token create vi)
+# The PostgreSQL copy, made now so that both runs start from the same store
+# (tokens included).
+pgdb=""
+pgdir=$(mktemp -d /tmp/ictdev-plan-pg.XXXXXX)
+rmdir "$pgdir"
+if uri=$(sh scripts/pg-test-cluster.sh start "$pgdir" 2>"$tmp/pg.err"); then
+    psql -q "$uri" -c "CREATE DATABASE plan_suite" >/dev/null 2>&1
+    pgdb=$(echo "$uri" | sed 's|/postgres?|/plan_suite?|')
+    if ! build/ictdev migrate --from "sqlite:$db" --to "$pgdb" >"$tmp/migrate.log" 2>&1; then
+        echo "FAIL plan-http [postgresql]: migrate"; cat "$tmp/migrate.log"
+        fail=$((fail + 1)); pgdb=""
+    fi
+else
+    pgdir=""
+    if [ "${CI:-}" = true ]; then
+        echo "FAIL plan-http [postgresql]: PostgreSQL did not start (CI=true: required)"
+        cat "$tmp/pg.err"; fail=$((fail + 1))
+    else
+        echo "SKIP plan-http [postgresql]: PostgreSQL is not available here"
+    fi
+fi
+
+serve_suite() {
+rm -f "$tmp/out" "$tmp/err"
 "$bin" --db "$db" serve --port 0 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 port=""
@@ -112,9 +144,9 @@ refs(d)
 # ---- editing through the API ----
 expect() { # NAME WANT GOT
     if [ "$2" = "$3" ]; then
-        pass=$((pass + 1)); echo "ok   plan-http $1 -> $3"
+        pass=$((pass + 1)); echo "ok   plan-http $1 -> $3$tag"
     else
-        fail=$((fail + 1)); echo "FAIL plan-http $1: got '$3', want '$2'"
+        fail=$((fail + 1)); echo "FAIL plan-http $1: got '$3', want '$2'$tag"
         head -c 400 "$tmp/body"; echo
     fi
 }
@@ -124,7 +156,7 @@ req() { # METHOD TOKEN PATH [JSON] -> status; body in $tmp/body
         ${4:+--data-binary "$4"} "$base$3"
 }
 versions() { "$bin" --db "$db" plan history | wc -l; }
-audits() { sqlite3 "$db" "SELECT count(*) FROM audit"; }
+audits() { sh "$REPO/tests/cli/sql.sh" "$db" "SELECT count(*) FROM audit"; }
 state() { echo "$(versions)/$(audits)"; }
 kpi='{"id":"K91","kind":"kpi","parent":"O5.2","name":"Trainings","unit":"economies","direction":"up","measure":"reported","baseline":{"value":0,"year":2022},"target":{"value":5,"year":2025}}'
 link='{"from":"K91","to":"sdg:9.c"}'
@@ -199,4 +231,13 @@ bad "bad evidence hash" 422 sha256 POST /api/v1/plan/values '{"kpi":"K90","year"
 expect "delete unknown element" 404 "$(req DELETE "$TAD" /api/v1/plan/elements/NOPE)"
 expect "PUT on a read-only resource" 405 "$(req PUT "$TAD" /api/v1/plan/matrix '{}')"
 expect "nothing written on bad input" "$s1" "$(state)"
+kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+pid=""
+}
+serve_suite
+if [ -n "$pgdb" ]; then
+    db=$pgdb
+    tag=" [postgresql]"
+    serve_suite
+fi
 finish

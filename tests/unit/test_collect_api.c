@@ -35,7 +35,7 @@ static const char *const who_names[W_COUNT] = {
     "viewer", "anonymous", "bad-token"};
 
 struct fixture {
-    char path[64];
+    char path[512];
     struct store *s;
     struct questionnaire qn;
     struct ruleset rules;
@@ -56,15 +56,10 @@ static int setup(void **state)
     static const char *const econ[] = {NULL, NULL, "KEN", "UGA", NULL};
     struct load_ref_counts counts;
     struct err err;
-    int fd;
     (void)state;
 
     memset(&fx, 0, sizeof(fx));
-    snprintf(fx.path, sizeof(fx.path), "/tmp/ictdev-api-XXXXXX");
-    fd = mkstemp(fx.path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(fx.path);
+    test_store_path(fx.path, sizeof(fx.path), "api");
     fx.s = store_open(fx.path, STORE_OPEN_CREATE, &err);
     assert_non_null(fx.s);
     assert_ok(load_reference(fx.s, "data", &counts, &err), &err);

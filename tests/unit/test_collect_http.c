@@ -13,7 +13,7 @@ static const char good_csv[] = "economy,indicator,year,value\n"
                                "KEN,i271,2024,65000000\n";
 
 struct fixture {
-    char path[64];
+    char path[512];
     struct collect_http *h;
     char cookie[128];
     char csrf[AUTH_TOKEN_MAX];
@@ -30,15 +30,10 @@ static int setup(void **state)
     struct principal op;
     struct store *s;
     struct err err;
-    int fd;
     (void)state;
 
     memset(&fx, 0, sizeof(fx));
-    snprintf(fx.path, sizeof(fx.path), "/tmp/ictdev-http-XXXXXX");
-    fd = mkstemp(fx.path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(fx.path);
+    test_store_path(fx.path, sizeof(fx.path), "http");
     s = store_open(fx.path, STORE_OPEN_CREATE, &err);
     assert_non_null(s);
     assert_ok(load_reference(s, "data", &counts, &err), &err);

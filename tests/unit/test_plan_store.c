@@ -16,8 +16,7 @@ static int count_cb(void *ctx, const struct plan_version *v, struct err *err)
 
 static void test_versions(void **state)
 {
-    char path[] = "/tmp/ictdev-plan-store-XXXXXX";
-    int fd = mkstemp(path);
+    char path[512];
     struct err err = {0};
     struct store *s;
     struct plan_version v = {0};
@@ -27,9 +26,7 @@ static void test_versions(void **state)
     int n = 0;
 
     (void)state;
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    test_store_path(path, sizeof(path), "plan_store");
     s = store_open(path, STORE_OPEN_CREATE, &err);
     assert_non_null(s);
     assert_ok(plan_store_latest(s, &doc, &id, &err), &err);
@@ -63,8 +60,7 @@ static void test_versions(void **state)
 
 static void test_plan_db(void **state)
 {
-    char path[] = "/tmp/ictdev-plan-db-XXXXXX";
-    int fd = mkstemp(path);
+    char path[512];
     struct err err = {0};
     struct store *s;
     struct plan *p;
@@ -72,9 +68,7 @@ static void test_plan_db(void **state)
     int64_t version = -1;
 
     (void)state;
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    test_store_path(path, sizeof(path), "plan_db");
     s = store_open(path, STORE_OPEN_CREATE, &err);
     assert_non_null(s);
     p = plan_db_current(s, "data/plan", &version, &err);

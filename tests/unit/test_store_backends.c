@@ -3,7 +3,9 @@
  * (tests/pg/run-suite.sh sets it), on PostgreSQL in a fresh database; the
  * two must give the same text (queries, histories, batches, counts,
  * messages). Also: hostile text values, store_copy SQLite → PostgreSQL
- * verified, and concurrent writer processes on both backends. */
+ * verified, concurrent writer processes on both backends, the tables of
+ * data collection and plan versions (collect_store.h, plan_store.h), and
+ * concurrent approvals (values and state change in one batch). */
 #include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -11,6 +13,8 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "store/collect_store.h"
+#include "store/plan_store.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -316,7 +320,7 @@ static void test_copy_sqlite_to_pg(void **state)
     assert_non_null(to);
     assert_string_equal(store_backend(to), "postgresql");
     assert_ok(store_copy(from, to, &rep, NULL, NULL, &err), &err);
-    assert_int_equal(rep.table_count, 14);
+    assert_int_equal(rep.table_count, 20);
     for (size_t i = 0; i < rep.table_count; i++) {
         assert_int_equal(rep.from[i].rows, rep.to[i].rows);
         assert_true(rep.from[i].checksum == rep.to[i].checksum);
@@ -426,12 +430,668 @@ static void test_concurrent_writers(void **state)
     }
 }
 
+/* ---- Data collection and plan versions (collect_store.h, plan_store.h) */
+
+static int dump_user(void *ctx, const struct cs_user *u, struct err *err)
+{
+    (void)err;
+    buf_printf(ctx, "user %lld %s %s [%s] [%s] %d %lld\n", (long long)u->id,
+               u->name, u->role, u->economies, u->password, u->disabled,
+               (long long)u->created);
+    return 0;
+}
+
+static int dump_sub(void *ctx, const struct cs_submission *x, struct err *err)
+{
+    (void)err;
+    buf_printf(ctx,
+               "sub %lld %s %d %s %s [%s] %s %s %lld %s %lld %lld %lld"
+               " %lld %lld\n",
+               (long long)x->id, x->economy, x->year, x->state, x->sha256,
+               x->file_name, x->format, x->created_by, (long long)x->created,
+               x->address, (long long)x->updated, (long long)x->replaces,
+               (long long)x->batch, (long long)x->errors,
+               (long long)x->warnings);
+    return 0;
+}
+
+static int dump_value(void *ctx, const struct cs_value *v, struct err *err)
+{
+    (void)err;
+    buf_printf(ctx, "value %lld %d %s [%s] %d %.17g %s [%s] %s\n",
+               (long long)v->submission, v->seq, v->indicator, v->dims, v->year,
+               v->value, v->status, v->comment, v->cell);
+    return 0;
+}
+
+static int dump_result(void *ctx, const struct cs_result *r, struct err *err)
+{
+    (void)err;
+    buf_printf(ctx, "result %lld %s %s %s %s\n", (long long)r->submission,
+               r->rule_id, r->severity, r->outcome, r->detail);
+    return 0;
+}
+
+static int dump_comment(void *ctx, const struct cs_comment *c, struct err *err)
+{
+    (void)err;
+    buf_printf(ctx, "comment %lld %lld [%s] %s %lld [%s]\n", (long long)c->id,
+               (long long)c->submission, c->cell, c->author, (long long)c->time,
+               c->text);
+    return 0;
+}
+
+static int dump_rule(void *ctx, const struct cs_rule *r, struct err *err)
+{
+    (void)err;
+    buf_printf(ctx, "rule %s %s %s %s [%s] [%s]\n", r->id, r->severity, r->kind,
+               r->indicators, r->expression, r->message);
+    return 0;
+}
+
+static int dump_audit(void *ctx, const struct cs_audit *a, struct err *err)
+{
+    (void)err;
+    buf_printf(ctx, "audit %lld %lld %s %s %s %s [%s] [%s]\n", (long long)a->id,
+               (long long)a->time, a->actor, a->address, a->action, a->object,
+               a->before, a->after);
+    return 0;
+}
+
+static int dump_version(void *ctx, const struct plan_version *v,
+                        struct err *err)
+{
+    (void)err;
+    buf_printf(ctx, "version %lld %lld %s %s %s %d\n", (long long)v->id,
+               (long long)v->time, v->origin, v->action, v->set_name,
+               v->set_illustrative);
+    return 0;
+}
+
+/* Users, tokens and sessions; the errors each backend must give alike. */
+static void collect_users(struct store *s, struct buf *out)
+{
+    struct err err = {0};
+    struct cs_user u = {.name = "alice",
+                        .role = "focal",
+                        .economies = "AAA",
+                        .password = hostile,
+                        .created = 100};
+    int64_t id = 0, n = 0;
+
+    assert_ok(store_begin(s, &err), &err);
+    assert_ok(cs_user_add(s, &u, &id, &err), &err);
+    buf_printf(out, "alice %lld\n", (long long)id);
+    u.name = "bob";
+    u.role = "analyst";
+    u.created = 4102444800; /* 2100: past 32 bits */
+    assert_ok(cs_user_add(s, &u, &id, &err), &err);
+    buf_printf(out, "bob %lld\n", (long long)id);
+    assert_ok(store_commit(s, &err), &err);
+    /* Outside a transaction: each statement is its own. */
+    assert_int_equal(cs_user_add(s, &u, &id, &err), ERR_CONFLICT);
+    buf_printf(out, "err %s\n", err.msg);
+    u.name = "bad\xff";
+    assert_int_equal(cs_user_add(s, &u, &id, &err), ERR_INVALID);
+    buf_printf(out, "err %s\n", err.msg);
+    u.name = "nobody";
+    assert_int_equal(cs_user_update(s, &u, &err), ERR_NOT_FOUND);
+    buf_printf(out, "err %s\n", err.msg);
+    u.name = "bob";
+    u.disabled = true;
+    assert_ok(cs_user_update(s, &u, &err), &err);
+    assert_ok(cs_user_list(s, dump_user, out, &err), &err);
+    assert_int_equal(cs_user_get(s, "carol", dump_user, out, &err),
+                     ERR_NOT_FOUND);
+    buf_printf(out, "err %s\n", err.msg);
+    assert_ok(cs_token_add(s, 1, "h1", "lab", 200, &err), &err);
+    assert_ok(cs_token_add(s, 2, "h2", "lab", 200, &err), &err);
+    assert_int_equal(cs_token_add(s, 1, "h1", "again", 200, &err),
+                     ERR_CONFLICT);
+    buf_printf(out, "err %s\n", err.msg);
+    assert_ok(cs_token_user(s, "h1", dump_user, out, &err), &err);
+    /* bob is disabled: his token does not authenticate. */
+    assert_int_equal(cs_token_user(s, "h2", dump_user, out, &err), ERR_AUTH);
+    assert_ok(cs_token_revoke_all(s, 1, 300, &n, &err), &err);
+    buf_printf(out, "revoked %lld\n", (long long)n);
+    assert_int_equal(cs_token_user(s, "h1", dump_user, out, &err), ERR_AUTH);
+    buf_printf(out, "err %s\n", err.msg);
+    assert_ok(cs_session_add(s, "s1", 1, 100, 500, "127.0.0.1", &err), &err);
+    assert_ok(cs_session_user(s, "s1", 499, dump_user, out, &err), &err);
+    assert_int_equal(cs_session_user(s, "s1", 500, dump_user, out, &err),
+                     ERR_AUTH);
+    assert_ok(cs_session_delete(s, "s1", &err), &err);
+    assert_int_equal(cs_session_user(s, "s1", 1, dump_user, out, &err),
+                     ERR_AUTH);
+}
+
+/* Files: bytes with NULs and high bytes come back exactly. */
+static void collect_files(struct store *s, struct buf *out)
+{
+    struct err err = {0};
+    static const unsigned char bin[] = {0, 1, 0xff, '\\', 'x', 0, '\'', 0x80};
+    struct buf got;
+
+    buf_init(&got);
+    assert_ok(cs_file_put(s, "f1", bin, sizeof(bin), &err), &err);
+    assert_ok(cs_file_put(s, "f1", bin, sizeof(bin), &err), &err);
+    assert_ok(cs_file_put(s, "f0", "", 0, &err), &err);
+    assert_ok(cs_file_get(s, "f1", &got, &err), &err);
+    assert_int_equal(got.len, sizeof(bin));
+    assert_memory_equal(got.data, bin, sizeof(bin));
+    buf_reset(&got);
+    assert_ok(cs_file_get(s, "f0", &got, &err), &err);
+    assert_int_equal(got.len, 0);
+    assert_int_equal(cs_file_get(s, "f9", &got, &err), ERR_NOT_FOUND);
+    buf_printf(out, "err %s\n", err.msg);
+    buf_cleanup(&got);
+}
+
+/* Submissions, values, results, comments; an approval inside a batch,
+ * rolled back once and then committed. */
+static void collect_submissions(struct store *s, struct buf *out)
+{
+    struct err err = {0};
+    struct cs_submission x = {.economy = "AAA",
+                              .year = 2024,
+                              .state = "submitted",
+                              .sha256 = "f1",
+                              .file_name = hostile,
+                              .format = "csv",
+                              .created_by = "alice",
+                              .created = 100,
+                              .address = "cli"};
+    struct cs_value v = {.seq = 0,
+                         .indicator = "I2",
+                         .dims = "",
+                         .year = 2024,
+                         .value = 0.1 + 0.2,
+                         .status = "A",
+                         .comment = "",
+                         .cell = "f.csv:2"};
+    struct cs_result r = {.rule_id = "R1",
+                          .severity = "error",
+                          .outcome = "fail",
+                          .detail = "[1]"};
+    struct cs_comment c = {.cell = "", .author = "bob", .time = 5};
+    struct store_batch_info info = {.kind = BATCH_ENTRY, .origin = "bob"};
+    struct obs o = {.indicator = "I2",
+                    .economy = "AAA",
+                    .year = 2024,
+                    .dims = "",
+                    .value = 0.1 + 0.2,
+                    .source = "q",
+                    .note = ""};
+    int64_t id1 = 0, id2 = 0, batch = 0;
+
+    assert_ok(cs_submission_add(s, &x, &id1, &err), &err);
+    x.economy = "BBB";
+    x.state = "draft";
+    assert_ok(cs_submission_add(s, &x, &id2, &err), &err);
+    buf_printf(out, "subs %lld %lld\n", (long long)id1, (long long)id2);
+    v.submission = id1;
+    assert_ok(cs_value_add(s, &v, &err), &err);
+    v.seq = 1;
+    v.value = -1e300;
+    v.cell = "f.csv:3";
+    assert_ok(cs_value_add(s, &v, &err), &err);
+    assert_int_equal(cs_value_add(s, &v, &err), ERR_CONFLICT);
+    assert_ok(cs_value_comment(s, id1, "f.csv:3", hostile, &err), &err);
+    assert_int_equal(cs_value_comment(s, id1, "nope", "x", &err),
+                     ERR_NOT_FOUND);
+    buf_printf(out, "err %s\n", err.msg);
+    r.submission = id1;
+    assert_ok(cs_result_put(s, &r, &err), &err);
+    r.outcome = "pass";
+    assert_ok(cs_result_put(s, &r, &err), &err);
+    c.submission = id1;
+    c.text = hostile;
+    assert_ok(cs_comment_add(s, &c, &err), &err);
+    assert_ok(cs_comment_add(s, &c, &err), &err);
+    assert_ok(cs_submission_counts(s, id1, 0, 2, &err), &err);
+    /* Approval: values and state change in one batch. A rollback undoes
+     * both; then a commit keeps both, the state naming the batch. */
+    assert_ok(store_batch_begin(s, &info, &err), &err);
+    assert_ok(store_obs_put(s, &o, NULL, &err), &err);
+    assert_ok(cs_submission_move(s, id1, "submitted", "approved", -1, 7, &err),
+              &err);
+    store_batch_rollback(s);
+    assert_ok(store_batch_begin(s, &info, &err), &err);
+    assert_ok(store_obs_put(s, &o, NULL, &err), &err);
+    assert_ok(cs_submission_move(s, id1, "submitted", "approved", -1, 8, &err),
+              &err);
+    assert_ok(store_batch_commit(s, &batch, NULL, &err), &err);
+    buf_printf(out, "approved in batch %lld\n", (long long)batch);
+    assert_int_equal(
+        cs_submission_move(s, id1, "submitted", "approved", -1, 9, &err),
+        ERR_CONFLICT);
+    buf_printf(out, "err %s\n", err.msg);
+    assert_ok(cs_submission_list(s, "", "", dump_sub, out, &err), &err);
+    assert_ok(cs_submission_list(s, "", "ZZZ,BBB", dump_sub, out, &err), &err);
+    assert_ok(cs_submission_list(s, "", "AA", dump_sub, out, &err), &err);
+    assert_ok(cs_submission_list(s, "approved", "", dump_sub, out, &err), &err);
+    assert_int_equal(cs_submission_get(s, 99, dump_sub, out, &err),
+                     ERR_NOT_FOUND);
+    assert_ok(cs_value_list(s, id1, dump_value, out, &err), &err);
+    assert_ok(cs_result_list(s, id1, dump_result, out, &err), &err);
+    assert_ok(cs_comment_list(s, id1, dump_comment, out, &err), &err);
+}
+
+/* Rules, the audit log with its filters, plan versions. */
+static void collect_rest(struct store *s, struct buf *out)
+{
+    struct err err = {0};
+    struct cs_rule r = {"R1", "error", "range", "I2", "I2 >= 0", hostile};
+    struct cs_audit a = {.time = 10,
+                         .actor = "alice",
+                         .address = "cli",
+                         .action = "user.add",
+                         .object = "user:bob",
+                         .before = "",
+                         .after = hostile};
+    struct cs_audit_filter f = {0};
+    struct plan_version pv = {.origin = "alice", .action = "load"};
+    char *doc = NULL;
+    int64_t id = 0, t = 0;
+
+    assert_ok(store_begin(s, &err), &err);
+    assert_ok(cs_rules_clear(s, &err), &err);
+    assert_ok(cs_rule_put(s, &r, &err), &err);
+    r.message = "replaced";
+    assert_ok(cs_rule_put(s, &r, &err), &err);
+    r.id = "R0";
+    assert_ok(cs_rule_put(s, &r, &err), &err);
+    assert_ok(store_commit(s, &err), &err);
+    assert_ok(cs_rule_list(s, dump_rule, out, &err), &err);
+    assert_ok(cs_audit_add(s, &a, &err), &err);
+    a.time = 4102444800;
+    a.action = "submission.approve";
+    a.actor = "bob";
+    assert_ok(cs_audit_add(s, &a, &err), &err);
+    assert_ok(cs_audit_list(s, &f, dump_audit, out, &err), &err);
+    f.action = "submission.";
+    assert_ok(cs_audit_list(s, &f, dump_audit, out, &err), &err);
+    f.action = NULL;
+    f.since = 15;
+    f.limit = 1;
+    assert_ok(cs_audit_list(s, &f, dump_audit, out, &err), &err);
+    f.since = 0;
+    f.actor = "alice";
+    f.object = "user:bob";
+    assert_ok(cs_audit_list(s, &f, dump_audit, out, &err), &err);
+    assert_ok(plan_store_save(s, hostile, &pv, &id, &err), &err);
+    pv.action = "edit";
+    pv.set_illustrative = true;
+    pv.time = 50;
+    assert_ok(plan_store_save(s, "{}", &pv, &id, &err), &err);
+    buf_printf(out, "plan version %lld\n", (long long)id);
+    assert_ok(plan_store_latest(s, &doc, &id, &err), &err);
+    buf_printf(out, "latest %lld %s\n", (long long)id, doc);
+    xfree(doc);
+    assert_ok(plan_store_get(s, 1, &doc, &err), &err);
+    assert_string_equal(doc, hostile);
+    xfree(doc);
+    assert_int_equal(plan_store_get(s, 3, &doc, &err), ERR_NOT_FOUND);
+    buf_printf(out, "err %s\n", err.msg);
+    assert_ok(plan_store_last(s, &id, &t, &err), &err);
+    buf_printf(out, "last %lld %lld\n", (long long)id, (long long)t);
+    assert_ok(plan_store_history(s, 1, dump_version, out, &err), &err);
+}
+
+static char *collect_scenario(const char *path)
+{
+    struct err err = {0};
+    struct store *s = store_open(path, STORE_OPEN_CREATE, &err);
+    struct buf out;
+
+    assert_non_null(s);
+    buf_init(&out);
+    put_reference(s);
+    collect_users(s, &out);
+    collect_files(s, &out);
+    collect_submissions(s, &out);
+    collect_rest(s, &out);
+    store_close(s);
+    return buf_detach(&out);
+}
+
+static void test_collect_same_on_both(void **state)
+{
+    char *sq = fresh_store(false, "coll");
+    char *a = collect_scenario(sq);
+
+    (void)state;
+    assert_non_null(strstr(a, "alice 1\nbob 2\nerr user 'bob' exists\n"));
+    assert_non_null(strstr(a, "err adding a user: value 1 is not valid UTF-8"
+                              " (at byte 4)\nerr no user 'nobody'\n"));
+    assert_non_null(
+        strstr(a, "err adding a token: a row with the same key exists\n"));
+    assert_non_null(strstr(a, "revoked 1\n"));
+    assert_non_null(strstr(a, "user 2 bob analyst [AAA] ["));
+    assert_non_null(strstr(a, "] 1 4102444800\n"));
+    assert_non_null(strstr(a, "audit 2 4102444800 bob cli submission"));
+    assert_non_null(strstr(a, "subs 1 2\n"));
+    assert_non_null(strstr(a, "approved in batch 1\n"));
+    assert_non_null(strstr(a, "err submission 1 is no longer submitted\n"));
+    assert_non_null(strstr(a, "value 1 0 I2 [] 2024 0.30000000000000004 A"));
+    assert_non_null(strstr(a, "result 1 R1 error pass [1]\n"));
+    assert_non_null(strstr(a, "rule R1 error range I2 [I2 >= 0] [replaced]\n"));
+    assert_non_null(strstr(a, "plan version 2\nlatest 2 {}\n"));
+    assert_non_null(strstr(a, "last 2 50\nversion 2 50 alice edit  1\n"));
+    if (have_pg()) {
+        char *pg = fresh_store(true, "coll");
+        char *b = collect_scenario(pg);
+        assert_string_equal(a, b);
+        xfree(b);
+        xfree(pg);
+    } else {
+        print_message("SKIP postgresql part: ICTDEV_TEST_PG not set\n");
+    }
+    unlink(sq);
+    xfree(sq);
+    xfree(a);
+}
+
+/* Everything the collection and plan tables hold, read back. */
+static void dump_collect(struct store *s, struct buf *out)
+{
+    struct err err = {0};
+    struct cs_audit_filter f = {0};
+    struct buf file;
+    char *doc = NULL;
+    int64_t id = 0;
+
+    buf_init(&file);
+    assert_ok(cs_user_list(s, dump_user, out, &err), &err);
+    assert_ok(cs_session_user(s, "s2", 1, dump_user, out, &err), &err);
+    assert_ok(cs_file_get(s, "f1", &file, &err), &err);
+    for (size_t i = 0; i < file.len; i++) {
+        buf_printf(out, "%02x", (unsigned char)file.data[i]);
+    }
+    buf_putc(out, '\n');
+    assert_ok(cs_submission_list(s, "", "", dump_sub, out, &err), &err);
+    assert_ok(cs_value_list(s, 1, dump_value, out, &err), &err);
+    assert_ok(cs_result_list(s, 1, dump_result, out, &err), &err);
+    assert_ok(cs_comment_list(s, 1, dump_comment, out, &err), &err);
+    assert_ok(cs_rule_list(s, dump_rule, out, &err), &err);
+    assert_ok(cs_audit_list(s, &f, dump_audit, out, &err), &err);
+    assert_ok(plan_store_latest(s, &doc, &id, &err), &err);
+    buf_printf(out, "plan %lld %s\n", (long long)id, doc);
+    xfree(doc);
+    assert_ok(plan_store_history(s, 0, dump_version, out, &err), &err);
+    buf_cleanup(&file);
+}
+
+/* store_copy of a store with data collection and plan versions: every
+ * table, blobs included, reads back the same on PostgreSQL, and new ids
+ * continue from the copied ones. */
+static void test_copy_collect(void **state)
+{
+    char *sq = fresh_store(false, "copyc");
+    char *pg;
+    char *a;
+    struct store *from, *to;
+    struct store_copy_report rep;
+    struct err err = {0};
+    struct buf x, y;
+    struct cs_user u = {
+        .name = "carol", .role = "viewer", .economies = "", .password = ""};
+    int64_t id = 0;
+
+    (void)state;
+    a = collect_scenario(sq);
+    xfree(a);
+    if (!have_pg()) {
+        print_message("SKIP: ICTDEV_TEST_PG not set\n");
+        unlink(sq);
+        xfree(sq);
+        return;
+    }
+    from = store_open(sq, 0, &err);
+    assert_non_null(from);
+    assert_ok(cs_session_add(from, "s2", 1, 1, 1000, "::1", &err), &err);
+    pg = fresh_store(true, "copyc");
+    to = store_open(pg, STORE_OPEN_CREATE, &err);
+    assert_non_null(to);
+    assert_ok(store_copy(from, to, &rep, NULL, NULL, &err), &err);
+    for (size_t i = 0; i < rep.table_count; i++) {
+        assert_int_equal(rep.from[i].rows, rep.to[i].rows);
+        assert_true(rep.from[i].checksum == rep.to[i].checksum);
+        if (strcmp(rep.from[i].name, "files") == 0 ||
+            strcmp(rep.from[i].name, "submissions") == 0 ||
+            strcmp(rep.from[i].name, "sessions") == 0) {
+            assert_true(rep.from[i].rows > 0);
+        }
+    }
+    buf_init(&x);
+    buf_init(&y);
+    dump_collect(from, &x);
+    dump_collect(to, &y);
+    assert_string_equal(x.data, y.data);
+    assert_ok(cs_user_add(to, &u, &id, &err), &err);
+    assert_int_equal(id, 3);
+    buf_cleanup(&x);
+    buf_cleanup(&y);
+    store_close(from);
+    store_close(to);
+    unlink(sq);
+    xfree(sq);
+    xfree(pg);
+}
+
+/* One approval as collect/ does it: the values and the state change (and
+ * the audit entry) in one batch. ERR_CONFLICT if the submission is no
+ * longer submitted: then nothing is kept. */
+static int approve(struct store *s, int64_t id, const struct obs *rows,
+                   size_t n, struct err *err)
+{
+    struct store_batch_info info = {.kind = BATCH_ENTRY, .origin = "t"};
+    struct cs_audit a = {.actor = "t",
+                         .address = "cli",
+                         .action = "submission.approve",
+                         .object = "s",
+                         .before = "",
+                         .after = ""};
+    int64_t batch = 0;
+
+    if (store_batch_begin(s, &info, err) != 0) {
+        return err->code;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (store_obs_put(s, &rows[i], NULL, err) != 0) {
+            store_batch_rollback(s);
+            return err->code;
+        }
+    }
+    if (cs_submission_move(s, id, "submitted", "approved", -1, 1, err) != 0 ||
+        cs_audit_add(s, &a, err) != 0) {
+        store_batch_rollback(s);
+        return err->code;
+    }
+    return store_batch_commit(s, &batch, NULL, err);
+}
+
+/* Writer p: approve its own submission p + 1, try the shared last one,
+ * and load once; returns the number of failures. */
+static int approver(const char *path, int p, int n_proc, int64_t *won)
+{
+    struct err err = {0};
+    struct store *w = store_open(path, 0, &err);
+    struct obs own = {.indicator = "I2",
+                      .economy = "AAA",
+                      .year = 2030 + p,
+                      .dims = "",
+                      .value = p,
+                      .source = "own",
+                      .note = ""};
+    struct obs shared = {.indicator = "I2",
+                         .economy = "BBB",
+                         .year = 2010,
+                         .dims = "",
+                         .value = 1000 + p,
+                         .source = "shared",
+                         .note = ""};
+    struct obs both[2] = {own, shared};
+    int bad = 0;
+    int rc;
+
+    if (w == NULL) {
+        fprintf(stderr, "approver %d: %s\n", p, err.msg);
+        return 1;
+    }
+    bad += approve(w, p + 1, both, 2, &err) != 0;
+    shared.note = "shared submission";
+    shared.value = -1;
+    rc = approve(w, n_proc + 1, &shared, 1, &err);
+    *won = rc == 0;
+    bad += rc != 0 && rc != ERR_CONFLICT;
+    shared.note = "";
+    shared.value = 2000 + p;
+    shared.source = "load";
+    bad += load(w, 0, &shared, 1, &(int64_t){0}, NULL, &err) != 0;
+    if (bad) {
+        fprintf(stderr, "approver %d: %s\n", p, err.msg);
+    }
+    store_close(w);
+    return bad;
+}
+
+static int count_sub(void *ctx, const struct cs_submission *x, struct err *err)
+{
+    int64_t *seen = ctx;
+
+    (void)err;
+    if (strcmp(x->state, "approved") == 0 && x->batch > 0 && x->batch < 64) {
+        seen[x->batch]++;
+        seen[0]++;
+    }
+    return 0;
+}
+
+static int count_hist(void *ctx, const struct obs *o, const struct batch *b,
+                      struct err *err)
+{
+    int64_t *v = ctx;
+
+    (void)err;
+    (void)b;
+    v[0]++;
+    v[1] += strcmp(o->note, "shared submission") == 0;
+    v[2] = o->batch;
+    return 0;
+}
+
+/* N processes at once, each approving its own submission, racing for a
+ * shared one and loading: every approval's values are there once, in the
+ * batch its submission names; the shared one is approved exactly once. */
+static void concurrent_approvals(const char *path)
+{
+    enum { N = 4 };
+    struct err err = {0};
+    struct store *s = store_open(path, STORE_OPEN_CREATE, &err);
+    struct cs_submission x = {.economy = "AAA",
+                              .year = 2024,
+                              .state = "submitted",
+                              .sha256 = "f",
+                              .file_name = "f.csv",
+                              .format = "csv",
+                              .created_by = "t",
+                              .address = "cli"};
+    int64_t seen[64] = {0};
+    int64_t id = 0;
+    int won = 0;
+    int pipefd[2];
+
+    assert_non_null(s);
+    put_reference(s);
+    assert_ok(cs_file_put(s, "f", "x", 1, &err), &err);
+    for (int i = 0; i <= N; i++) {
+        assert_ok(cs_submission_add(s, &x, &id, &err), &err);
+    }
+    store_close(s);
+    assert_int_equal(pipe(pipefd), 0);
+    for (int p = 0; p < N; p++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            int64_t w = 0;
+            int bad = approver(path, p, N, &w);
+            char c = w ? '1' : '0';
+            close(pipefd[0]);
+            bad += write(pipefd[1], &c, 1) != 1;
+            _exit(bad);
+        }
+    }
+    close(pipefd[1]);
+    for (int p = 0; p < N; p++) {
+        int st = 0;
+        char c = 0;
+        wait(&st);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        assert_int_equal(read(pipefd[0], &c, 1), 1);
+        won += c == '1';
+    }
+    close(pipefd[0]);
+    assert_int_equal(won, 1);
+    s = store_open(path, 0, &err);
+    assert_non_null(s);
+    assert_ok(cs_submission_list(s, "", "", count_sub, seen, &err), &err);
+    /* All N + 1 approved, each in a batch of its own. */
+    assert_int_equal(seen[0], N + 1);
+    for (int b = 1; b < 64; b++) {
+        assert_true(seen[b] <= 1);
+    }
+    for (int p = 0; p < N; p++) {
+        int64_t h[3] = {0, 0, 0};
+        int64_t batch = 0;
+        assert_ok(store_obs_history(s, "I2", "AAA", 2030 + p, "", count_hist, h,
+                                    &err),
+                  &err);
+        assert_int_equal(h[0], 1);
+        batch = h[2];
+        assert_true(batch > 0 && batch < 64 && seen[batch] == 1);
+    }
+    {
+        /* The shared key: one revision per approval and load, the shared
+         * submission's value exactly once. */
+        int64_t h[3] = {0, 0, 0};
+        struct store_counts c;
+        assert_ok(
+            store_obs_history(s, "I2", "BBB", 2010, "", count_hist, h, &err),
+            &err);
+        assert_int_equal(h[0], N + 1 + N);
+        assert_int_equal(h[1], 1);
+        assert_ok(store_counts(s, &c, &err), &err);
+        assert_int_equal(c.batches, N + 1 + N);
+        assert_int_equal(c.revisions, 2 * N + 1 + N);
+    }
+    store_close(s);
+}
+
+static void test_concurrent_approvals(void **state)
+{
+    char *sq = fresh_store(false, "appr");
+
+    (void)state;
+    concurrent_approvals(sq);
+    unlink(sq);
+    xfree(sq);
+    if (have_pg()) {
+        char *pg = fresh_store(true, "appr");
+        concurrent_approvals(pg);
+        xfree(pg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_on_both),
         cmocka_unit_test(test_copy_sqlite_to_pg),
         cmocka_unit_test(test_concurrent_writers),
+        cmocka_unit_test(test_collect_same_on_both),
+        cmocka_unit_test(test_copy_collect),
+        cmocka_unit_test(test_concurrent_approvals),
     };
     print_message("store backends: sqlite%s\n",
                   have_pg() ? " and postgresql" : " only");

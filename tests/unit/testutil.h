@@ -39,4 +39,35 @@
         }                                                                      \
     } while (0)
 
+/* A fresh store path for a test into out (cap bytes): a new temporary
+ * file name (the file does not exist), or, with
+ * ICTDEV_TEST_STORE_BACKEND=postgresql and ICTDEV_TEST_PG (a server's
+ * postgres database URI; tests/pg/run-suite.sh sets both), the URI of a
+ * fresh PostgreSQL database "u_NAME_PID". unlink(out) is harmless on a
+ * URI. name is ours: [a-z0-9_]. */
+static inline void test_store_path(char *out, size_t cap, const char *name)
+{
+    const char *b = getenv("ICTDEV_TEST_STORE_BACKEND");
+    const char *admin = getenv("ICTDEV_TEST_PG");
+    const char *tail = admin ? strstr(admin, "/postgres?") : NULL;
+    char cmd[1024];
+    int fd;
+
+    if (b == NULL || strcmp(b, "postgresql") != 0 || tail == NULL) {
+        snprintf(out, cap, "/tmp/ictdev-%s-XXXXXX", name);
+        fd = mkstemp(out);
+        assert_true(fd >= 0);
+        close(fd);
+        unlink(out);
+        return;
+    }
+    snprintf(cmd, sizeof(cmd),
+             "psql -q '%s' -c 'DROP DATABASE IF EXISTS u_%s_%d'"
+             " -c 'CREATE DATABASE u_%s_%d' >/dev/null 2>&1",
+             admin, name, (int)getpid(), name, (int)getpid());
+    assert_int_equal(system(cmd), 0);
+    snprintf(out, cap, "%.*s/u_%s_%d%s", (int)(tail - admin), admin, name,
+             (int)getpid(), tail + strlen("/postgres"));
+}
+
 #endif
