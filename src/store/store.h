@@ -47,7 +47,7 @@ struct store;     /* opaque: one open connection */
 struct store_ops; /* backend entry points, see store_int.h */
 
 /* Schema version this binary writes. Older stores are upgraded on open. */
-#define STORE_SCHEMA_VERSION 4 /* 4: batch_series, for since_batch */
+#define STORE_SCHEMA_VERSION 5 /* 5: 64-bit times on PostgreSQL */
 
 /* ---- Opening --------------------------------------------------------- */
 

@@ -522,9 +522,12 @@ static int migrate(struct pg *p, struct err *err)
     buf_init(&ddl);
     for (int64_t v = from; v < STORE_SCHEMA_VERSION; v++) {
         buf_reset(&ddl);
-        store_sql_render(store_sql_migrations[v], STORE_SQL_POSTGRESQL, 1,
-                         &ddl);
-        if (exec_sql(p, ddl.data, err) != 0 ||
+        if (store_sql_migrations[v] != NULL) {
+            store_sql_render(store_sql_migrations[v], STORE_SQL_POSTGRESQL, 1,
+                             &ddl);
+        }
+        if ((store_sql_migrations[v] != NULL &&
+             exec_sql(p, ddl.data, err) != 0) ||
             (store_sql_migrations_pg[v] != NULL &&
              exec_sql(p, store_sql_migrations_pg[v], err) != 0)) {
             buf_cleanup(&ddl);

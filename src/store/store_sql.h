@@ -15,7 +15,8 @@
 
 #include "../core/buf.h"
 
-/* migrations[v] brings the schema from version v to v + 1. */
+/* migrations[v] brings the schema from version v to v + 1 (NULL: only the
+ * dialect text below has work to do). */
 extern const char *const store_sql_migrations[];
 extern const size_t store_sql_migration_count;
 /* Per-dialect text applied after store_sql_migrations[v] (NULL: none), for

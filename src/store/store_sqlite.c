@@ -454,7 +454,8 @@ static int migrate(struct sq *q, int from, struct err *err)
         return err->code;
     }
     for (int v = from; v < STORE_SCHEMA_VERSION; v++) {
-        if (exec_sql(q, store_sql_migrations[v], err) != 0 ||
+        if ((store_sql_migrations[v] != NULL &&
+             exec_sql(q, store_sql_migrations[v], err) != 0) ||
             (store_sql_migrations_sqlite[v] != NULL &&
              exec_sql(q, store_sql_migrations_sqlite[v], err) != 0)) {
             goto fail;
