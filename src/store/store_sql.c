@@ -168,8 +168,8 @@ const char *const store_sql_counts[] = {
     "SELECT count(*) FROM dimensions",
     "SELECT count(*) FROM indicators",
     "SELECT count(*) FROM code_map",
-    "SELECT count(*) FROM (SELECT DISTINCT indicator_id, area_id, year, dims"
-    " FROM obs) AS k",
+    ("SELECT count(*) FROM (SELECT DISTINCT indicator_id, area_id, year, dims"
+     " FROM obs) AS k"),
     "SELECT count(*) FROM obs",
     "SELECT count(*) FROM batches",
     "SELECT count(DISTINCT indicator_id) FROM obs",
