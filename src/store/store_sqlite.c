@@ -99,13 +99,18 @@ static const char *const stmt_sql[ST_COUNT] = {
  * far below SQLite's parameter limit. */
 #define FLUSH_ROWS 64
 
+/* Rows queued at most by store_obs_append before they are sorted into key
+ * order and written (they are written sooner when the economy changes). */
+#define APPEND_ROWS 32768
+
 /* A row waiting to be inserted (fresh batches). */
 struct pend_row {
     int64_t ind, area, src;
     int year, status;
     double value;
-    size_t dims_off; /* into pend_text */
-    size_t note_off; /* into pend_text; SIZE_MAX = no note */
+    size_t dims_off;  /* into pend_text */
+    size_t note_off;  /* into pend_text; SIZE_MAX = no note */
+    const char *dims; /* into pend_text, set only while sorting */
 };
 
 /* A set of non-zero 64-bit keys (open addressing, linear probing). */
@@ -142,19 +147,22 @@ struct sq {
     /* The open batch. */
     int64_t batch_id;
     int64_t batch_changed;
-    bool batch_fresh; /* obs was empty at batch start: no lookups needed */
+    bool batch_fresh;   /* obs was empty at batch start: no lookups needed */
+    bool batch_trusted; /* store_obs_append may skip lookups: the newest
+                           batch at begin was info->read_at */
     /* Fresh batches: rows wait in pend and go in by FLUSH_ROWS per
      * statement. Duplicates: a key can only repeat within one series
      * (economy, indicator). `cur` holds the (year, dims) keys of the
      * current run of one series; `series` every series begun. A series
      * seen before (a file not grouped by series) is checked against the
      * table, after writing the queue. */
-    struct pend_row *pend; /* owned, FLUSH_ROWS slots */
+    struct pend_row *pend; /* owned, pend_cap slots */
     size_t pend_count;
-    struct buf pend_text;     /* dims and notes of pend, NUL-separated */
-    struct u64set series;     /* (area + 1) << 32 | indicator index */
-    struct u64set touched;    /* indicator id << 32 | area id appended to */
-    struct u64set cur;        /* (year - YEAR_MIN + 1) << 32 | dims id */
+    size_t pend_cap;       /* FLUSH_ROWS, or APPEND_ROWS in a trusted batch */
+    struct buf pend_text;  /* dims and notes of pend, NUL-separated */
+    struct u64set series;  /* (area + 1) << 32 | indicator index */
+    struct u64set touched; /* indicator id << 32 | area id appended to */
+    struct u64set cur;     /* (year - YEAR_MIN + 1) << 32 | dims id */
     size_t cur_area, cur_ind; /* the current series */
     bool has_cur;
     bool cur_revisit;       /* the current series was begun before */
@@ -302,6 +310,7 @@ static void fresh_reset(struct sq *q)
     xfree(q->pend);
     q->pend = NULL;
     q->pend_count = 0;
+    q->pend_cap = 0;
     buf_cleanup(&q->pend_text);
     u64set_free(&q->series);
     u64set_free(&q->cur);
@@ -1091,6 +1100,10 @@ static int sq_batch_begin(struct store *s, const struct store_batch_info *info,
     if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) > t) {
         t = sqlite3_column_int64(st, 1);
     }
+    /* Under the write lock (BEGIN IMMEDIATE): no batch can come in
+     * between this check and the commit. */
+    q->batch_trusted = info->read_at > 0 && rc == SQLITE_ROW &&
+                       sqlite3_column_int64(st, 0) == info->read_at;
     sqlite3_reset(st);
     st = stmt(q, ST_OBS_ANY, err);
     if (!st) {
@@ -1244,38 +1257,69 @@ static int prepare_multi(struct sq *q, struct err *err)
     return 0;
 }
 
+static int pend_cmp(const void *a, const void *b)
+{
+    const struct pend_row *x = a;
+    const struct pend_row *y = b;
+
+    if (x->area != y->area) {
+        return x->area < y->area ? -1 : 1;
+    }
+    if (x->ind != y->ind) {
+        return x->ind < y->ind ? -1 : 1;
+    }
+    if (x->year != y->year) {
+        return x->year < y->year ? -1 : 1;
+    }
+    return strcmp(x->dims, y->dims);
+}
+
+/* Sort the queue of a trusted batch into the table's key order (area,
+ * indicator, year, dims), so that its rows go into adjacent places of the
+ * B-tree (appends, for a group's aggregates). */
+static void pend_sort(struct sq *q)
+{
+    for (size_t i = 0; i < q->pend_count; i++) {
+        q->pend[i].dims = q->pend_text.data + q->pend[i].dims_off;
+    }
+    qsort(q->pend, q->pend_count, sizeof(*q->pend), pend_cmp);
+}
+
 /* Insert the pending rows: full chunks through the multi-row statement,
- * a partial one row by row. */
+ * the rest row by row. */
 static int pend_flush(struct sq *q, struct err *err)
 {
     sqlite3_stmt *st;
+    size_t i = 0;
     int rc;
 
-    if (q->pend_count == FLUSH_ROWS) {
+    if (q->batch_trusted && q->pend_count > 1) {
+        pend_sort(q);
+    }
+    for (; i + FLUSH_ROWS <= q->pend_count; i += FLUSH_ROWS) {
         if (!q->multi && prepare_multi(q, err) != 0) {
             return err->code;
         }
         sqlite3_reset(q->multi);
-        for (size_t i = 0; i < q->pend_count; i++) {
-            bind_pend(q->multi, (int)i * 9, q, &q->pend[i]);
+        for (size_t k = 0; k < FLUSH_ROWS; k++) {
+            bind_pend(q->multi, (int)k * 9, q, &q->pend[i + k]);
         }
         rc = sqlite3_step(q->multi);
         sqlite3_reset(q->multi);
         if (rc != SQLITE_DONE) {
             return db_fail(q, err, "writing observations");
         }
-    } else {
-        for (size_t i = 0; i < q->pend_count; i++) {
-            st = stmt_hot(q, ST_OBS_PUT, err);
-            if (!st) {
-                return err->code;
-            }
-            bind_pend(st, 0, q, &q->pend[i]);
-            rc = sqlite3_step(st);
-            sqlite3_reset(st);
-            if (rc != SQLITE_DONE) {
-                return db_fail(q, err, "writing an observation");
-            }
+    }
+    for (; i < q->pend_count; i++) {
+        st = stmt_hot(q, ST_OBS_PUT, err);
+        if (!st) {
+            return err->code;
+        }
+        bind_pend(st, 0, q, &q->pend[i]);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            return db_fail(q, err, "writing an observation");
         }
     }
     q->pend_count = 0;
@@ -1290,7 +1334,8 @@ static int put_fresh(struct sq *q, const struct obs *o, size_t ind, size_t area,
     struct pend_row *r;
 
     if (!q->pend) {
-        q->pend = xcalloc(FLUSH_ROWS, sizeof(*q->pend));
+        q->pend_cap = q->batch_trusted ? APPEND_ROWS : FLUSH_ROWS;
+        q->pend = xcalloc(q->pend_cap, sizeof(*q->pend));
     }
     r = &q->pend[q->pend_count++];
     r->ind = q->inds[ind].id;
@@ -1308,7 +1353,7 @@ static int put_fresh(struct sq *q, const struct obs *o, size_t ind, size_t area,
         buf_puts(&q->pend_text, o->note);
         buf_putc(&q->pend_text, '\0');
     }
-    if (q->pend_count == FLUSH_ROWS) {
+    if (q->pend_count == q->pend_cap) {
         return pend_flush(q, err);
     }
     return 0;
@@ -1384,13 +1429,20 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
         }
         return 0;
     }
-    if (!q->batch_fresh &&
-        compare_current(q, o, q->inds[ind].id, q->areas[area].id, src, &same,
+    /* In a trusted batch, rows appended so far must be in the table for
+     * the lookup, and this key joins the duplicate check of appends. */
+    if (q->batch_trusted && q->pend_count > 0 && pend_flush(q, err) != 0) {
+        return err->code;
+    }
+    if (compare_current(q, o, q->inds[ind].id, q->areas[area].id, src, &same,
                         err) != 0) {
         return err->code;
     }
     if (same) {
         return 0;
+    }
+    if (q->batch_trusted && fresh_check(q, o, ind, area, err) != 0) {
+        return err->code;
     }
     /* Rows of other batches are queued too (the current value was looked
      * up above; a key still in the queue is this batch's duplicate). */
@@ -1410,6 +1462,38 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     if (out_changed) {
         *out_changed = true;
     }
+    return 0;
+}
+
+/* store_obs_append: in a trusted batch, no lookup of the current value;
+ * duplicates are found as in a fresh batch (fresh_check). */
+static int sq_obs_append(struct store *s, const struct obs *o, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    size_t ind, area;
+    int64_t src;
+
+    if (q->tx != 2 || !q->batch_trusted || q->batch_fresh) {
+        return sq_obs_put(s, o, NULL, err);
+    }
+    if (find_ind(q, o->indicator, &ind, err) != 0 ||
+        find_area(q, o->economy, &area, err) != 0 ||
+        store_check_obs(o, err) != 0 ||
+        source_id(q, o->source, &src, err) != 0) {
+        return err->code;
+    }
+    /* One economy's rows at a time: sorted, they go into one region. */
+    if (q->pend_count > 0 &&
+        q->pend[q->pend_count - 1].area != q->areas[area].id &&
+        pend_flush(q, err) != 0) {
+        return err->code;
+    }
+    if (fresh_check(q, o, ind, area, err) != 0 ||
+        put_fresh(q, o, ind, area, src, err) != 0) {
+        return err->code;
+    }
+    q->batch_changed++;
+    u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
     return 0;
 }
 
@@ -2198,6 +2282,7 @@ static const struct store_ops sqlite_ops = {
     .code_map_list = sq_code_map_list,
     .batch_begin = sq_batch_begin,
     .obs_put = sq_obs_put,
+    .obs_append = sq_obs_append,
     .batch_commit = sq_batch_commit,
     .batch_rollback = sq_batch_rollback,
     .obs_query = sq_obs_query,

@@ -83,7 +83,7 @@ static void put_obs(struct store *s, const char *ind, const char *econ,
 
 static struct store *fresh(const char *extra_formula)
 {
-    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0};
+    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0, 0};
     struct err err;
     struct store *s;
     int64_t bid;
@@ -169,7 +169,7 @@ static void test_compute_and_rerun(void **state)
     struct compute_report r;
     struct err err;
     struct found f;
-    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0};
+    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0, 0};
     int64_t bid;
     (void)state;
 

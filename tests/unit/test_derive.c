@@ -150,17 +150,18 @@ static void test_derive_run(void **state)
     fill(&c);
     buf_init(&s.log);
     assert_ok(derive_run(&c, &fs, &o, &st, &err), &err);
+    /* Problems while evaluating; then the values, economy by economy. */
     assert_string_equal(buf_cstr(&s.log),
+                        "PROBLEM i911mw KEN 2020 i271mw=7, pop=0\n"
                         "i911mw[] AAA 2020 50 reported\n"
                         "i911mw[] AAA 2021 37.5 estimated\n"
-                        "PROBLEM i911mw KEN 2020 i271mw=7, pop=0\n"
                         "SDG-x[] AAA 2020 50 reported\n"
                         "SDG-x[] AAA 2021 37.5 estimated\n"
-                        "SDG-x[] KEN 2021 99 reported\n"
                         "gps[] AAA 2020 0.5 reported\n"
                         "grow[] AAA 2021 50 reported\n"
                         "S99[sex=F] AAA 2020 30 reported\n"
-                        "S99[sex=M] AAA 2020 60 reported\n");
+                        "S99[sex=M] AAA 2020 60 reported\n"
+                        "SDG-x[] KEN 2021 99 reported\n");
     assert_int_equal(st.official, 1);
     assert_int_equal(st.nonfinite, 1);
     assert_int_equal(st.formulas, 5);
