@@ -286,9 +286,11 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
     return 0;
 }
 
-/* Make a cube of every economy over years year0..year1 (or, when year1 <
- * year0, over the years that arrive) and load the observations matching
- * q; with gc, also a cube of the groups' stored aggregates. */
+/* Make a cube of every economy (or, when q names economies, of those,
+ * which must be economies and not groups) over years year0..year1 (or,
+ * when year1 < year0, over the years that arrive) and load the
+ * observations matching q; with gc, also a cube of the groups' stored
+ * values. */
 static int cube_load2(struct store *s, const struct store_obs_query *q,
                       int year0, int year1, struct cube *c, struct cube *gc,
                       struct err *err)
@@ -303,7 +305,11 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
     if (gc) {
         memset(gc, 0, sizeof(*gc));
     }
-    if (store_economy_list(s, econ_add, &econ, err) != 0 ||
+    for (size_t i = 0; i < q->economy_count; i++) {
+        names_push(&econ, q->economies[i]);
+    }
+    if ((q->economy_count == 0 &&
+         store_economy_list(s, econ_add, &econ, err) != 0) ||
         (gc && store_group_list(s, group_add, &grp, err) != 0)) {
         names_cleanup(&econ);
         names_cleanup(&grp);
@@ -1010,6 +1016,56 @@ static void state_note(struct buf *b, uint64_t fp, int y0, int y1)
                y0, y1);
 }
 
+/* Add code to names/index unless it is there. */
+static void name_add(struct names *n, struct strmap *index, const char *code)
+{
+    size_t ignored;
+
+    if (!strmap_get(index, code, strlen(code), &ignored)) {
+        strmap_put(index, code, strlen(code), 1);
+        names_push(n, code);
+    }
+}
+
+/* The formulas of fs that depend, directly or through other formulas, on
+ * a changed indicator, in fs's order, into out (items are shallow copies:
+ * free only out->items); their inputs and outputs into names/index. The
+ * other formulas' inputs did not change, so a full run would find their
+ * signatures unchanged and write nothing for them either. */
+static void affected_formulas(const struct formula_set *fs,
+                              const struct changes *ch, struct formula_set *out,
+                              struct names *names, struct strmap *index)
+{
+    struct strmap hot;
+    size_t ignored;
+
+    strmap_init(&hot);
+    for (size_t i = 0; i < ch->inds.count; i++) {
+        const char *code = ch->inds.items[i];
+        strmap_put(&hot, code, strlen(code), 1);
+    }
+    out->items = xcalloc(fs->count ? fs->count : 1, sizeof(*out->items));
+    out->count = 0;
+    for (size_t i = 0; i < fs->count; i++) {
+        const struct formula *f = &fs->items[i];
+        bool on = false;
+        for (size_t r = 0; r < f->nrefs && !on; r++) {
+            const char *name = f->refs[r].name;
+            on = strmap_get(&hot, name, strlen(name), &ignored);
+        }
+        if (!on) {
+            continue;
+        }
+        out->items[out->count++] = *f;
+        strmap_put(&hot, f->code, strlen(f->code), 1);
+        name_add(names, index, f->code);
+        for (size_t r = 0; r < f->nrefs; r++) {
+            name_add(names, index, f->refs[r].name);
+        }
+    }
+    strmap_cleanup(&hot);
+}
+
 /* The incremental run from st (see above). */
 static int run_incremental(struct store *s, const struct catalogue *cat,
                            const struct formula_set *fs, uint64_t fp,
@@ -1024,6 +1080,7 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
     struct cube gc;
     struct names load = {0};
     struct strmap load_index;
+    struct formula_set sub = {NULL, 0};
     size_t *rows = NULL;
     size_t nrows = 0;
     struct buf note;
@@ -1048,15 +1105,25 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
     if (rc != 0 || ch.econs.count == 0) {
         goto out;
     }
-    /* Derived indicators of the changed economies. */
+    /* Derived indicators of the changed economies: the formulas that
+     * depend on a changed indicator, over the years of a full run. */
+    affected_formulas(fs, &ch, &sub, &load, &load_index);
     memset(&q, 0, sizeof(q));
     q.economies = (const char *const *)ch.econs.items;
     q.economy_count = ch.econs.count;
-    rc = cube_load2(s, &q, 1, 0, &c, NULL, err);
-    if (rc == 0 && c.nyears > 0) {
-        rc = run_derived(s, &c, fs, opts, read_at, &ch, out, err);
+    q.indicators = (const char *const *)load.items;
+    q.indicator_count = load.count;
+    rc = sub.count == 0
+             ? 0
+             : cube_load2(s, &q, st->y0 < ch.y0 ? st->y0 : ch.y0,
+                          st->y1 > ch.y1 ? st->y1 : ch.y1, &c, NULL, err);
+    if (rc == 0 && sub.count > 0) {
+        rc = run_derived(s, &c, &sub, opts, read_at, &ch, out, err);
     }
     cube_cleanup(&c);
+    names_cleanup(&load);
+    strmap_cleanup(&load_index);
+    strmap_init(&load_index);
     if (rc != 0) {
         goto out;
     }
@@ -1121,6 +1188,7 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
 out:
     cube_cleanup(&gc);
     cube_cleanup(&c);
+    xfree(sub.items);
     xfree(rows);
     names_cleanup(&load);
     strmap_cleanup(&load_index);

@@ -55,6 +55,8 @@ enum stmt_id {
     ST_BATCH_ASOF,
     ST_MEM_OF_GROUP,
     ST_DATA_VERSION,
+    ST_READ_BEGIN,
+    ST_READ_END,
     ST_COUNT
 };
 
@@ -91,6 +93,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OBS_HISTORY] = SQL_OBS_HISTORY,
     [ST_BATCH_ASOF] = SQL_BATCH_ASOF,
     [ST_DATA_VERSION] = "PRAGMA data_version",
+    [ST_READ_BEGIN] = "BEGIN",
+    [ST_READ_END] = "COMMIT",
     [ST_MEM_OF_GROUP] = SQL_MEM_OF_GROUP,
 };
 
@@ -2012,10 +2016,19 @@ static int sq_obs_query(struct store *s, const struct store_obs_query *f,
                         store_obs_fn fn, void *ctx, struct err *err)
 {
     struct qrun r = {.q = sq_of(s), .f = f, .fn = fn, .ctx = ctx};
+    /* One read transaction for the whole query, when none is open: one
+     * snapshot, and the locks are taken once, not once per series. */
+    bool own = r.q->tx == 0;
     int rc = 0;
+    sqlite3_stmt *begin = own ? stmt(r.q, ST_READ_BEGIN, err) : NULL;
 
-    if (cache_load(r.q, err) != 0) {
+    if (own &&
+        (!begin || step_done(r.q, begin, err, "beginning a read") != 0)) {
         return err->code;
+    }
+    if (cache_load(r.q, err) != 0) {
+        rc = err->code;
+        goto out;
     }
     if (plan_indicators(&r, err) != 0 || plan_areas(&r, err) != 0 ||
         plan_as_of(&r, err) != 0 || plan_lookup(&r, err) != 0 ||
@@ -2030,6 +2043,13 @@ static int sq_obs_query(struct store *s, const struct store_obs_query *f,
         }
     }
 out:
+    if (own) {
+        struct err ignored = {0};
+        sqlite3_stmt *end = stmt(r.q, ST_READ_END, &ignored);
+        if (end) {
+            (void)step_done(r.q, end, &ignored, "ending a read");
+        }
+    }
     xfree(r.inds);
     xfree(r.areas);
     xfree(r.spans);
