@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,12 @@ struct sq {
     bool cur_revisit;       /* the current series was begun before */
     struct strmap dims_ids; /* dims key → small id, for cur */
     sqlite3_stmt *multi;    /* FLUSH_ROWS-row INSERT, prepared on first use */
+    /* Checkpoints run on a thread of their own (see ckpt_start). */
+    int wal_frames;        /* frames in the WAL after the last commit,
+                              not yet being checkpointed */
+    bool ckpt_started;     /* ckpt is a thread to join */
+    pthread_t ckpt;        /* its own connection to the same file */
+    atomic_bool ckpt_done; /* set by that thread as it ends */
 };
 
 static struct sq *sq_of(struct store *s)
@@ -523,10 +530,87 @@ static int check_schema(struct sq *q, struct err *err)
 
 static const struct store_ops sqlite_ops;
 
+/* ---- Checkpoints ----------------------------------------------------------
+ *
+ * In WAL mode a commit appends pages to the -wal file; a checkpoint copies
+ * them into the database (and syncs both). SQLite runs it inside the
+ * commit that makes the WAL longer than 1000 pages, so a big batch waits
+ * for a copy of everything it wrote. Here it runs on a thread with its own
+ * connection instead, while this one goes on (SQLite lets a checkpoint and
+ * a writer proceed together): what the next batch computes overlaps the
+ * copy. Same work and syncs as before; the last one is joined at close,
+ * whose own checkpoint then finds little left. */
+
+#define CKPT_FRAMES 1000 /* SQLite's wal_autocheckpoint default */
+
+static void *ckpt_main(void *arg)
+{
+    struct sq *q = arg;
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open_v2(q->base.path, &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        /* A first read opens the WAL; until then the connection does not
+         * know the file is in WAL mode and a checkpoint does nothing. */
+        (void)sqlite3_exec(db, "SELECT 1 FROM sqlite_schema LIMIT 1", NULL,
+                           NULL, NULL);
+        /* Best effort, as SQLite's own: a failed one is redone later. */
+        (void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                        NULL, NULL);
+    }
+    sqlite3_close(db);
+    atomic_store(&q->ckpt_done, true);
+    return NULL;
+}
+
+static void ckpt_join(struct sq *q)
+{
+    if (q->ckpt_started) {
+        pthread_join(q->ckpt, NULL);
+        q->ckpt_started = false;
+    }
+}
+
+/* After a commit: start a checkpoint when the WAL is long, unless one is
+ * still running (the next commit starts the following one). */
+static void ckpt_start(struct sq *q)
+{
+    if (q->wal_frames < CKPT_FRAMES ||
+        (q->ckpt_started && !atomic_load(&q->ckpt_done))) {
+        return;
+    }
+    ckpt_join(q);
+    atomic_store(&q->ckpt_done, false);
+    if (pthread_create(&q->ckpt, NULL, ckpt_main, q) == 0) {
+        q->ckpt_started = true;
+        q->wal_frames = 0;
+    } else {
+        /* No thread: checkpoint here, as SQLite would. */
+        (void)sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                        NULL, NULL);
+    }
+}
+
+/* Called by SQLite after each commit on this connection (also those of
+ * collect_store.c and plan_store.c), on this connection's thread, once
+ * the write lock is released. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    struct sq *q = ctx;
+    (void)db;
+    (void)name;
+    q->wal_frames = frames;
+    ckpt_start(q);
+    return SQLITE_OK;
+}
+
 static void sq_close(struct store *s)
 {
     struct sq *q = sq_of(s);
 
+    ckpt_join(q);
     if (q->tx != 0) {
         exec_sql(q, "ROLLBACK", &(struct err){0});
     }
@@ -576,6 +660,8 @@ struct store *store_sqlite_open(const char *path, unsigned flags,
         return NULL;
     }
     sqlite3_busy_timeout(q->db, 5000);
+    /* Replaces SQLite's automatic checkpoint (see ckpt_start). */
+    sqlite3_wal_hook(q->db, wal_hook, q);
     /* WAL: readers never block the writer. synchronous=NORMAL is durable
      * at each checkpoint and never corrupts; a crash may lose only the
      * last commits, never half of one. */
