@@ -14,6 +14,7 @@
 #include "../core/strmap.h"
 #include "cube.h"
 #include "formula.h"
+#include "writer.h"
 
 /* ---- Catalogue, dimensions, economies, groups --------------------------- */
 
@@ -444,7 +445,7 @@ static void changes_add(struct changes *ch, const char *economy,
                         const char *indicator, int year);
 
 struct derived_ctx {
-    struct store *s;
+    struct obs_writer *w;
     const struct compute_opts *o;
     struct changes *ch; /* or NULL: where written values are recorded */
 };
@@ -478,7 +479,7 @@ static int put_derived(void *ctx, const struct derive_value *v, struct err *err)
     if (dc->ch) {
         changes_add(dc->ch, v->economy, v->indicator, v->year);
     }
-    return store_obs_append(dc->s, &o, err);
+    return obs_writer_put(dc->w, &o, true, err);
 }
 
 static void problem_derived(void *ctx, const char *indicator,
@@ -503,15 +504,24 @@ static int run_derived(struct store *s, struct cube *c,
         .note = "ictdev compute: derived indicators",
         .read_at = read_at,
     };
-    struct derived_ctx dc = {s, o, ch};
+    struct derived_ctx dc = {NULL, o, ch};
     struct derive_opts d = {put_derived, problem_derived, &dc};
+    int rc;
 
     if (store_batch_begin(s, &bi, err) != 0) {
         return err->code;
     }
-    if (derive_run(c, fs, &d, &r->derive, err) != 0) {
+    /* The store writes on a thread of its own while derive_run formats
+     * the next values. */
+    dc.w = obs_writer_start(s);
+    rc = derive_run(c, fs, &d, &r->derive, err);
+    if (obs_writer_finish(dc.w, rc == 0 ? err : &(struct err){0}) != 0 &&
+        rc == 0) {
+        rc = err->code;
+    }
+    if (rc != 0) {
         store_batch_rollback(s);
-        return err->code;
+        return rc;
     }
     return store_batch_commit(s, &r->derive_batch, &r->derive_changed, err);
 }
@@ -608,10 +618,11 @@ static int agg_stored(struct cube *gc, const struct obs *o, bool *out_same)
 }
 
 /* Store one aggregate unless gc says it is stored already. gc NULL: no
- * knowledge of the store (looked up). */
-static int put_agg(struct store *s, struct cube *gc, const char *indicator,
-                   const char *dims, const char *group, int year,
-                   const struct agg_cell *r, enum agg_method m,
+ * knowledge of the store (looked up). Through w, or into s when w is
+ * NULL. */
+static int put_agg(struct store *s, struct obs_writer *w, struct cube *gc,
+                   const char *indicator, const char *dims, const char *group,
+                   int year, const struct agg_cell *r, enum agg_method m,
                    struct buf *note, struct err *err)
 {
     struct obs o;
@@ -631,6 +642,9 @@ static int put_agg(struct store *s, struct cube *gc, const char *indicator,
     stored = agg_stored(gc, &o, &same);
     if (same) {
         return 0;
+    }
+    if (w) {
+        return obs_writer_put(w, &o, gc != NULL && stored != CUBE_LOADED, err);
     }
     if (gc == NULL || stored == CUBE_LOADED) {
         return store_obs_put(s, &o, NULL, err);
@@ -656,8 +670,8 @@ struct agg_item {
 };
 
 struct agg_job {
-    struct store *s;
-    struct cube *gc; /* stored aggregates, or NULL */
+    struct obs_writer *w; /* the batch's writer */
+    struct cube *gc;      /* stored aggregates, or NULL */
     const struct cube *c;
     const struct groups *g;
     struct agg_spec spec;
@@ -728,7 +742,7 @@ static int agg_store_block(struct agg_job *j, size_t k0, size_t k1,
                     continue;
                 }
                 j->r->agg_values++;
-                rc = put_agg(j->s, j->gc, se->indicator, se->dims,
+                rc = put_agg(NULL, j->w, j->gc, se->indicator, se->dims,
                              j->g->items[k].code, j->c->year0 + (int)y,
                              &cells[y], j->spec.method, &j->note, err);
             }
@@ -863,7 +877,6 @@ static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
     }
     memset(&wc, 0, sizeof(wc));
     memset(&j, 0, sizeof(j));
-    j.s = s;
     j.gc = gc;
     j.c = c;
     j.g = &g;
@@ -891,7 +904,12 @@ static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
     buf_init(&j.note);
     rc = store_batch_begin(s, &bi, err);
     if (rc == 0) {
+        j.w = obs_writer_start(s);
         rc = agg_blocks(&j, err);
+        if (obs_writer_finish(j.w, rc == 0 ? err : &(struct err){0}) != 0 &&
+            rc == 0) {
+            rc = err->code;
+        }
     }
     if (rc == 0) {
         rc = store_batch_commit(s, &r->agg_batch, &r->agg_changed, err);
@@ -1453,7 +1471,7 @@ static int agg_one_store(struct store *s, const struct compute_agg_request *q,
         struct agg_cell cell;
         agg_cell_from(&rows[i].r, &cell);
         if (cell.ok) {
-            rc = put_agg(s, NULL, rows[i].indicator, "", rows[i].group,
+            rc = put_agg(s, NULL, NULL, rows[i].indicator, "", rows[i].group,
                          rows[i].r.year, &cell, q->method, &note, err);
         }
     }
