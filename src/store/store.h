@@ -264,7 +264,9 @@ typedef int (*store_obs_fn)(void *ctx, const struct obs *o, struct err *err);
 /* Stream the current (or as-of) value of every series matching q to fn, in
  * order of indicator code, economy (economies by code, then groups by
  * code), year, dims. Each row's batch/batch_kind/batch_time tell which
- * revision answered. Never holds the result in memory. */
+ * revision answered. Never holds the result in memory. On SQLite, outside a
+ * batch or transaction the query is one read transaction (rows from one
+ * snapshot), so fn must not open a batch or transaction on s. */
 int store_obs_query(struct store *s, const struct store_obs_query *q,
                     store_obs_fn fn, void *ctx,
                     struct err *err) WARN_UNUSED_RESULT;
