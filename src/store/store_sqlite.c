@@ -167,6 +167,7 @@ struct sq {
     struct buf pend_text;  /* dims and notes of pend, NUL-separated */
     struct u64set series;  /* (area + 1) << 32 | indicator index */
     struct u64set touched; /* indicator id << 32 | area id appended to */
+    uint64_t last_touched; /* the key last added to touched, or 0 */
     struct u64set cur;     /* (year - YEAR_MIN + 1) << 32 | dims id */
     size_t cur_area, cur_ind; /* the current series */
     bool has_cur;
@@ -315,6 +316,16 @@ static bool u64set_add(struct u64set *set, uint64_t key)
     return true;
 }
 
+/* Record that the open batch appended to a series (rows of one series
+ * come in runs: the set is asked once per run). */
+static void touch(struct sq *q, uint64_t key)
+{
+    if (key != q->last_touched) {
+        u64set_add(&q->touched, key);
+        q->last_touched = key;
+    }
+}
+
 /* Forget a fresh batch's queue and key sets. */
 static void fresh_reset(struct sq *q)
 {
@@ -326,6 +337,7 @@ static void fresh_reset(struct sq *q)
     u64set_free(&q->series);
     u64set_free(&q->cur);
     u64set_free(&q->touched);
+    q->last_touched = 0;
     q->has_cur = false;
     q->cur_revisit = false;
     strmap_cleanup(&q->dims_ids);
@@ -1513,7 +1525,7 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
             return err->code;
         }
         q->batch_changed++;
-        u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
+        touch(q, pair_key(q->inds[ind].id, q->areas[area].id));
         if (out_changed) {
             *out_changed = true;
         }
@@ -1548,7 +1560,7 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
         return err->code;
     }
     q->batch_changed++;
-    u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
+    touch(q, pair_key(q->inds[ind].id, q->areas[area].id));
     if (out_changed) {
         *out_changed = true;
     }
@@ -1583,7 +1595,7 @@ static int sq_obs_append(struct store *s, const struct obs *o, struct err *err)
         return err->code;
     }
     q->batch_changed++;
-    u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
+    touch(q, pair_key(q->inds[ind].id, q->areas[area].id));
     return 0;
 }
 
