@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "../core/strmap.h"
 #include "cube.h"
 #include "formula.h"
+#include "writer.h"
 
 /* ---- Catalogue, dimensions, economies, groups --------------------------- */
 
@@ -251,18 +253,23 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
     }
     if (!l->econ_known) {
         /* A group: aggregates are recomputed, not inputs; what is stored
-         * is kept only to skip writing values that did not change. */
+         * is kept to skip writing values that did not change, and to know
+         * which keys have no current value or a stored aggregate (written
+         * without a lookup) and which a value of another kind (looked up,
+         * see put_agg). */
         size_t gs;
-        if (l->gc && o->batch_kind == BATCH_AGGREGATE &&
-            cube_economy(l->gc, o->economy, &row)) {
+        if (l->gc && cube_economy(l->gc, o->economy, &row)) {
+            bool is_agg = o->batch_kind == BATCH_AGGREGATE;
             if (l->grow) {
                 cube_include_year(l->gc, o->year);
             }
             cube_series_find(l->gc, o->indicator, o->dims, true, &gs);
             cube_set(l->gc, gs, row, o->year, o->value, (int)o->status,
-                     CUBE_COMPUTED, o->batch);
-            cube_set_sig(l->gc, gs, row, o->year,
-                         strmap_hash(o->note, strlen(o->note)));
+                     is_agg ? CUBE_COMPUTED : CUBE_LOADED, o->batch);
+            if (is_agg) {
+                cube_set_sig(l->gc, gs, row, o->year,
+                             strmap_hash(o->note, strlen(o->note)));
+            }
         }
         return 0;
     }
@@ -281,9 +288,11 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
     return 0;
 }
 
-/* Make a cube of every economy over years year0..year1 (or, when year1 <
- * year0, over the years that arrive) and load the observations matching
- * q; with gc, also a cube of the groups' stored aggregates. */
+/* Make a cube of every economy (or, when q names economies, of those,
+ * which must be economies and not groups) over years year0..year1 (or,
+ * when year1 < year0, over the years that arrive) and load the
+ * observations matching q; with gc, also a cube of the groups' stored
+ * values. */
 static int cube_load2(struct store *s, const struct store_obs_query *q,
                       int year0, int year1, struct cube *c, struct cube *gc,
                       struct err *err)
@@ -298,7 +307,11 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
     if (gc) {
         memset(gc, 0, sizeof(*gc));
     }
-    if (store_economy_list(s, econ_add, &econ, err) != 0 ||
+    for (size_t i = 0; i < q->economy_count; i++) {
+        names_push(&econ, q->economies[i]);
+    }
+    if ((q->economy_count == 0 &&
+         store_economy_list(s, econ_add, &econ, err) != 0) ||
         (gc && store_group_list(s, group_add, &grp, err) != 0)) {
         names_cleanup(&econ);
         names_cleanup(&grp);
@@ -316,6 +329,94 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
     l.grow = ny == 0;
     rc = store_obs_query(s, q, load_obs, &l, err);
     load_ctx_cleanup(&l);
+    return rc;
+}
+
+/* ---- Loading a whole store on two threads --------------------------------
+ *
+ * Reading five million rows is a third of a full run, and SQLite reads
+ * one row at a time per connection: a second connection on a thread of
+ * its own reads every other indicator into cubes of its own, which are
+ * then merged (cube_take_series). Series end up in another order than a
+ * single read's; nothing depends on that order (the store writes each
+ * economy's values in key order). */
+
+struct half_load {
+    struct store *s; /* the thread's own connection */
+    struct names codes;
+    struct store_obs_query q;
+    struct cube c, gc;
+    int rc;
+    struct err err;
+};
+
+static void *half_main(void *arg)
+{
+    struct half_load *h = arg;
+
+    h->q.indicators = (const char *const *)h->codes.items;
+    h->q.indicator_count = h->codes.count;
+    h->rc = cube_load2(h->s, &h->q, 1, 0, &h->c, &h->gc, &h->err);
+    return NULL;
+}
+
+/* The two halves of cat's indicators: even and odd positions (neighbours
+ * in code order tend to have as many rows). */
+static void halves(const struct catalogue *cat, struct half_load *h)
+{
+    for (size_t i = 0; i < cat->count; i++) {
+        names_push(&h[i % 2].codes, cat->owned[i]->code);
+    }
+}
+
+/* Every observation of s into c and gc (as cube_load2 with an empty query
+ * and no years), on two connections when a second one opens and the
+ * catalogue has two indicators or more. */
+static int cube_load_all(struct store *s, const struct catalogue *cat,
+                         struct cube *c, struct cube *gc, struct err *err)
+{
+    struct store_obs_query q;
+    struct half_load h[2];
+    pthread_t t;
+    bool ok;
+    int rc;
+
+    memset(&q, 0, sizeof(q));
+    memset(h, 0, sizeof(h));
+    h[1].s = cat->count >= 2
+                 ? store_open(store_path(s), STORE_OPEN_READONLY, &h[1].err)
+                 : NULL;
+    halves(cat, h);
+    if (h[1].s == NULL || pthread_create(&t, NULL, half_main, &h[1]) != 0) {
+        store_close(h[1].s);
+        for (int k = 0; k < 2; k++) {
+            names_cleanup(&h[k].codes);
+        }
+        return cube_load2(s, &q, 1, 0, c, gc, err);
+    }
+    h[0].s = s;
+    half_main(&h[0]);
+    pthread_join(t, NULL);
+    store_close(h[1].s);
+    rc = h[0].rc != 0 ? h[0].rc : h[1].rc;
+    if (rc != 0) {
+        *err = h[0].rc != 0 ? h[0].err : h[1].err;
+    }
+    ok = rc == 0 && cube_take_series(&h[0].c, &h[1].c) &&
+         cube_take_series(&h[0].gc, &h[1].gc);
+    *c = h[0].c;
+    *gc = h[0].gc;
+    cube_cleanup(&h[1].c);
+    cube_cleanup(&h[1].gc);
+    for (int k = 0; k < 2; k++) {
+        names_cleanup(&h[k].codes);
+    }
+    if (rc == 0 && !ok) {
+        /* The economies changed between the two reads: read again. */
+        cube_cleanup(c);
+        cube_cleanup(gc);
+        return cube_load2(s, &q, 1, 0, c, gc, err);
+    }
     return rc;
 }
 
@@ -344,10 +445,20 @@ static void changes_add(struct changes *ch, const char *economy,
                         const char *indicator, int year);
 
 struct derived_ctx {
-    struct store *s;
+    struct obs_writer *w;
     const struct compute_opts *o;
     struct changes *ch; /* or NULL: where written values are recorded */
 };
+
+/* The newest batch before a run read anything: the batch info's read_at
+ * (store_obs_append), so the store can skip its lookups as long as nobody
+ * wrote since. */
+static int read_point(struct store *s, int64_t *out, struct err *err)
+{
+    int64_t t;
+
+    return store_last_revision(s, out, &t, err);
+}
 
 static int put_derived(void *ctx, const struct derive_value *v, struct err *err)
 {
@@ -363,15 +474,12 @@ static int put_derived(void *ctx, const struct derive_value *v, struct err *err)
     o.status = (enum obs_status)v->status;
     o.source = "ictdev compute";
     o.note = v->note;
+    /* derive_run hands over only cells whose input signature (part of
+     * the note) differs from the stored one: each is a new revision. */
     if (dc->ch) {
-        bool changed = false;
-        int rc = store_obs_put(dc->s, &o, &changed, err);
-        if (rc == 0 && changed) {
-            changes_add(dc->ch, v->economy, v->indicator, v->year);
-        }
-        return rc;
+        changes_add(dc->ch, v->economy, v->indicator, v->year);
     }
-    return store_obs_put(dc->s, &o, NULL, err);
+    return obs_writer_put(dc->w, &o, true, err);
 }
 
 static void problem_derived(void *ctx, const char *indicator,
@@ -386,24 +494,34 @@ static void problem_derived(void *ctx, const char *indicator,
 
 static int run_derived(struct store *s, struct cube *c,
                        const struct formula_set *fs,
-                       const struct compute_opts *o, struct changes *ch,
-                       struct compute_report *r, struct err *err)
+                       const struct compute_opts *o, int64_t read_at,
+                       struct changes *ch, struct compute_report *r,
+                       struct err *err)
 {
-    struct store_batch_info bi = {BATCH_COMPUTED,
-                                  o->origin,
-                                  NULL,
-                                  NULL,
-                                  "ictdev compute: derived indicators",
-                                  0};
-    struct derived_ctx dc = {s, o, ch};
+    struct store_batch_info bi = {
+        .kind = BATCH_COMPUTED,
+        .origin = o->origin,
+        .note = "ictdev compute: derived indicators",
+        .read_at = read_at,
+    };
+    struct derived_ctx dc = {NULL, o, ch};
     struct derive_opts d = {put_derived, problem_derived, &dc};
+    int rc;
 
     if (store_batch_begin(s, &bi, err) != 0) {
         return err->code;
     }
-    if (derive_run(c, fs, &d, &r->derive, err) != 0) {
+    /* The store writes on a thread of its own while derive_run formats
+     * the next values. */
+    dc.w = obs_writer_start(s);
+    rc = derive_run(c, fs, &d, &r->derive, err);
+    if (obs_writer_finish(dc.w, rc == 0 ? err : &(struct err){0}) != 0 &&
+        rc == 0) {
+        rc = err->code;
+    }
+    if (rc != 0) {
         store_batch_rollback(s);
-        return err->code;
+        return rc;
     }
     return store_batch_commit(s, &r->derive_batch, &r->derive_changed, err);
 }
@@ -433,62 +551,127 @@ static void panel_from(const struct cube *c, size_t s, struct agg_panel *p)
     }
 }
 
-static void agg_note(const struct agg_result *r, enum agg_method m,
-                     struct buf *b)
+/* One aggregate as stored: what its value and note need. */
+struct agg_cell {
+    double value;
+    double coverage;
+    unsigned n_members, n_reported, n_estimated, n_imputed, n_excluded;
+    bool ok; /* AGG_OK: to be stored */
+};
+
+static void agg_cell_from(const struct agg_result *r, struct agg_cell *out)
 {
-    buf_reset(b);
-    buf_printf(b,
-               "coverage %.1f%%; method %s; members %zu: reported %zu, "
-               "estimated %zu, imputed %zu, left out %zu",
-               r->coverage, agg_method_name(m), r->n_members, r->n_reported,
-               r->n_estimated, r->n_imputed, r->n_excluded);
+    out->value = r->value;
+    out->coverage = r->coverage;
+    out->n_members = (unsigned)r->n_members;
+    out->n_reported = (unsigned)r->n_reported;
+    out->n_estimated = (unsigned)r->n_estimated;
+    out->n_imputed = (unsigned)r->n_imputed;
+    out->n_excluded = (unsigned)r->n_excluded;
+    out->ok = r->status == AGG_OK;
 }
 
-/* True when gc already holds this aggregate with the same value, status
- * and note: the store would append nothing, so the write is skipped. */
-static bool agg_unchanged(struct cube *gc, const struct obs *o)
+/* "coverage %.1f%%; method %s; members %zu: reported %zu, estimated %zu,
+ * imputed %zu, left out %zu", without printf (millions of them). */
+static void agg_note(const struct agg_cell *r, enum agg_method m, struct buf *b)
+{
+    buf_reset(b);
+    buf_puts(b, "coverage ");
+    buf_put_fixed1(b, r->coverage);
+    buf_puts(b, "%; method ");
+    buf_puts(b, agg_method_name(m));
+    buf_puts(b, "; members ");
+    buf_put_int(b, r->n_members);
+    buf_puts(b, ": reported ");
+    buf_put_int(b, r->n_reported);
+    buf_puts(b, ", estimated ");
+    buf_put_int(b, r->n_estimated);
+    buf_puts(b, ", imputed ");
+    buf_put_int(b, r->n_imputed);
+    buf_puts(b, ", left out ");
+    buf_put_int(b, r->n_excluded);
+}
+
+/* What gc holds for this key: 0 nothing, CUBE_COMPUTED an aggregate
+ * (*out_same: with the same value, status and note), CUBE_LOADED a value
+ * of another kind. */
+static int agg_stored(struct cube *gc, const struct obs *o, bool *out_same)
 {
     size_t s;
     size_t row;
     size_t cell;
+    const struct cube_series *se;
 
+    *out_same = false;
     if (!gc || !cube_economy(gc, o->economy, &row) ||
         !cube_series_find(gc, o->indicator, o->dims, false, &s) ||
-        !cube_cell(gc, row, o->year, &cell) || !gc->series[s].sig) {
-        return false;
+        !cube_cell(gc, row, o->year, &cell)) {
+        return 0;
     }
-    return gc->series[s].origin[cell] == CUBE_COMPUTED &&
-           gc->series[s].value[cell] == o->value &&
-           gc->series[s].status[cell] == (unsigned char)o->status &&
-           gc->series[s].sig[cell] == strmap_hash(o->note, strlen(o->note));
+    se = &gc->series[s];
+    if (se->origin[cell] == CUBE_COMPUTED) {
+        *out_same = se->sig && se->value[cell] == o->value &&
+                    se->status[cell] == (unsigned char)o->status &&
+                    se->sig[cell] == strmap_hash(o->note, strlen(o->note));
+    }
+    return se->origin[cell];
 }
 
-static int put_agg(struct store *s, struct cube *gc, const char *indicator,
-                   const char *dims, const char *group,
-                   const struct agg_result *r, enum agg_method m,
+/* Store one aggregate unless gc says it is stored already. gc NULL: no
+ * knowledge of the store (looked up). Through w, or into s when w is
+ * NULL. */
+static int put_agg(struct store *s, struct obs_writer *w, struct cube *gc,
+                   const char *indicator, const char *dims, const char *group,
+                   int year, const struct agg_cell *r, enum agg_method m,
                    struct buf *note, struct err *err)
 {
     struct obs o;
+    bool same;
+    int stored;
 
     memset(&o, 0, sizeof(o));
     agg_note(r, m, note);
     o.indicator = indicator;
     o.economy = group;
-    o.year = r->year;
+    o.year = year;
     o.dims = dims;
     o.value = r->value;
     o.status = r->n_estimated + r->n_imputed > 0 ? OBS_ESTIMATED : OBS_REPORTED;
     o.source = "ictdev aggregate";
     o.note = buf_cstr(note);
-    if (agg_unchanged(gc, &o)) {
+    stored = agg_stored(gc, &o, &same);
+    if (same) {
         return 0;
     }
-    return store_obs_put(s, &o, NULL, err);
+    if (w) {
+        return obs_writer_put(w, &o, gc != NULL && stored != CUBE_LOADED, err);
+    }
+    if (gc == NULL || stored == CUBE_LOADED) {
+        return store_obs_put(s, &o, NULL, err);
+    }
+    return store_obs_append(s, &o, err);
 }
 
+/* Weight panels by weight code, built once per run. */
+#define WEIGHT_CACHE 8
+
+struct weight_cache {
+    const char *code[WEIGHT_CACHE]; /* borrowed from the catalogue */
+    struct agg_panel panel[WEIGHT_CACHE];
+    bool has[WEIGHT_CACHE];
+    size_t count;
+};
+
+/* Series with an aggregation rule, and their weights. */
+struct agg_item {
+    size_t series;
+    enum agg_rule rule;
+    const struct agg_panel *w; /* NULL: members count equally */
+};
+
 struct agg_job {
-    struct store *s;
-    struct cube *gc; /* stored aggregates, or NULL */
+    struct obs_writer *w; /* the batch's writer */
+    struct cube *gc;      /* stored aggregates, or NULL */
     const struct cube *c;
     const struct groups *g;
     struct agg_spec spec;
@@ -497,62 +680,120 @@ struct agg_job {
     struct compute_report *r;
     const bool *group_on; /* NULL, or which groups to store */
     int put_y0, put_y1;   /* years to store */
+    struct agg_item *items;
+    size_t nitems;
+    struct agg_cell *cells; /* block groups x nitems x nyears */
 };
 
-/* Aggregate one series over every group and year; store the published
- * values when s is not NULL. */
-static int agg_series(struct agg_job *j, size_t series,
-                      const struct agg_panel *w, struct err *err)
+/* Aggregate item i for groups [k0, k1) into j->cells. */
+static int agg_item_block(struct agg_job *j, size_t i, size_t k0, size_t k1,
+                          struct err *err)
 {
-    const struct cube_series *se = &j->c->series[series];
-    struct agg_panel v;
+    const struct agg_item *it = &j->items[i];
+    size_t ny = (size_t)j->c->nyears;
     int y1 = j->c->year0 + j->c->nyears - 1;
+    struct agg_panel v;
     int rc = 0;
 
-    panel_from(j->c, series, &v);
+    panel_from(j->c, it->series, &v);
     if (j->spec.method == AGG_METHOD_ITU) {
         agg_fill(&v, j->spec.window);
     }
-    for (size_t k = 0; k < j->g->count && rc == 0; k++) {
+    j->spec.rule = it->rule;
+    for (size_t k = k0; k < k1 && rc == 0; k++) {
+        struct agg_cell *out = &j->cells[((k - k0) * j->nitems + i) * ny];
         if (j->group_on && !j->group_on[k]) {
             continue;
         }
-        rc = agg_group_years(&j->spec, &v, w, &j->g->items[k], j->c->year0, y1,
-                             j->res, err);
-        for (int y = 0; rc == 0 && y < j->c->nyears; y++) {
-            const struct agg_result *r = &j->res[y];
-            if (j->c->year0 + y < j->put_y0 || j->c->year0 + y > j->put_y1) {
+        rc = agg_group_years(&j->spec, &v, it->w, &j->g->items[k], j->c->year0,
+                             y1, j->res, err);
+        for (size_t y = 0; rc == 0 && y < ny; y++) {
+            int year = j->c->year0 + (int)y;
+            agg_cell_from(&j->res[y], &out[y]);
+            if (year < j->put_y0 || year > j->put_y1) {
+                out[y].ok = false;
                 continue;
             }
-            j->r->agg_withheld += r->status == AGG_WITHHELD;
-            if (r->status != AGG_OK || !j->s) {
-                continue;
-            }
-            j->r->agg_values++;
-            rc = put_agg(j->s, j->gc, se->indicator, se->dims,
-                         j->g->items[k].code, r, j->spec.method, &j->note, err);
+            j->r->agg_withheld += j->res[y].status == AGG_WITHHELD;
         }
     }
     agg_panel_cleanup(&v);
     return rc;
 }
 
+/* Store the aggregates of groups [k0, k1), group by group: the store
+ * keeps one group's values together. */
+static int agg_store_block(struct agg_job *j, size_t k0, size_t k1,
+                           struct err *err)
+{
+    size_t ny = (size_t)j->c->nyears;
+    int rc = 0;
+
+    for (size_t k = k0; k < k1 && rc == 0; k++) {
+        if (j->group_on && !j->group_on[k]) {
+            continue;
+        }
+        for (size_t i = 0; i < j->nitems && rc == 0; i++) {
+            const struct cube_series *se = &j->c->series[j->items[i].series];
+            const struct agg_cell *cells =
+                &j->cells[((k - k0) * j->nitems + i) * ny];
+            for (size_t y = 0; y < ny && rc == 0; y++) {
+                if (!cells[y].ok) {
+                    continue;
+                }
+                j->r->agg_values++;
+                rc = put_agg(NULL, j->w, j->gc, se->indicator, se->dims,
+                             j->g->items[k].code, j->c->year0 + (int)y,
+                             &cells[y], j->spec.method, &j->note, err);
+            }
+        }
+    }
+    return rc;
+}
+
 /* The weight panel of an indicator: its catalogue weight, else population
- * (coverage of counts and prices); NULL weights = members count equally. */
-static bool weight_panel(const struct cube *c, const struct indicator *ind,
-                         int window, struct agg_panel *out)
+ * (coverage of counts and prices); NULL = members count equally. */
+static const struct agg_panel *weight_panel(struct weight_cache *wc,
+                                            const struct cube *c,
+                                            const struct indicator *ind,
+                                            int window)
 {
     const char *w = ind->weight && ind->weight[0] ? ind->weight : "pop";
+    size_t i = 0;
     size_t s;
 
-    if (!cube_series_find((struct cube *)c, w, "", false, &s)) {
-        return false;
+    while (i < wc->count && strcmp(wc->code[i], w) != 0) {
+        i++;
     }
-    panel_from(c, s, out);
-    /* Weights are filled over gaps (population is missing in a few
-     * economy-years) with the same window, whatever the method. */
-    agg_fill(out, window > 0 ? window : 3);
-    return true;
+    if (i == wc->count) {
+        if (i == WEIGHT_CACHE) {
+            /* More weights than slots: rebuild the last one. */
+            i = WEIGHT_CACHE - 1;
+            if (wc->has[i]) {
+                agg_panel_cleanup(&wc->panel[i]);
+            }
+        } else {
+            wc->count++;
+        }
+        wc->code[i] = w;
+        wc->has[i] = cube_series_find((struct cube *)c, w, "", false, &s);
+        if (wc->has[i]) {
+            panel_from(c, s, &wc->panel[i]);
+            /* Weights are filled over gaps (population is missing in a few
+             * economy-years) with the same window, whatever the method. */
+            agg_fill(&wc->panel[i], window > 0 ? window : 3);
+        }
+    }
+    return wc->has[i] ? &wc->panel[i] : NULL;
+}
+
+static void weight_cache_cleanup(struct weight_cache *wc)
+{
+    for (size_t i = 0; i < wc->count; i++) {
+        if (wc->has[i]) {
+            agg_panel_cleanup(&wc->panel[i]);
+        }
+    }
 }
 
 /* Which aggregates a run stores: groups (NULL = every group, else
@@ -563,7 +804,56 @@ struct agg_scope {
     size_t nrows;
     int put_y0, put_y1;
     const char *note;
+    int64_t read_at; /* the batch info's */
 };
+
+/* Which groups have a changed economy as member (NULL: all). */
+static bool *groups_on(const struct groups *g, const struct agg_scope *sc)
+{
+    bool *on;
+
+    if (!sc->rows) {
+        return NULL;
+    }
+    on = xcalloc(g->count ? g->count : 1, sizeof(bool));
+    for (size_t k = 0; k < g->count; k++) {
+        for (size_t m = 0; m < g->items[k].count && !on[k]; m++) {
+            for (size_t e = 0; e < sc->nrows && !on[k]; e++) {
+                on[k] = g->items[k].members[m].economy == sc->rows[e];
+            }
+        }
+    }
+    return on;
+}
+
+/* Cells kept per block of groups: results are computed series by series
+ * but stored group by group, a block of groups at a time. */
+#define AGG_BLOCK_CELLS ((size_t)1 << 18)
+
+/* Compute every group aggregate (series by series), then store them
+ * group by group, in blocks of groups that bound the memory held. */
+static int agg_blocks(struct agg_job *j, struct err *err)
+{
+    size_t per_group = j->nitems * (size_t)j->c->nyears;
+    size_t block = per_group ? AGG_BLOCK_CELLS / per_group : 1;
+    int rc = 0;
+
+    block = block ? block : 1;
+    block = block < j->g->count ? block : j->g->count;
+    j->cells = xcalloc(block * per_group + 1, sizeof(*j->cells));
+    for (size_t k0 = 0; k0 < j->g->count && rc == 0; k0 += block) {
+        size_t k1 = k0 + block < j->g->count ? k0 + block : j->g->count;
+        for (size_t i = 0; i < j->nitems && rc == 0; i++) {
+            rc = agg_item_block(j, i, k0, k1, err);
+        }
+        if (rc == 0) {
+            rc = agg_store_block(j, k0, k1, err);
+        }
+    }
+    xfree(j->cells);
+    j->cells = NULL;
+    return rc;
+}
 
 static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
                           const struct catalogue *cat,
@@ -571,20 +861,22 @@ static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
                           const struct agg_scope *sc, struct compute_report *r,
                           struct err *err)
 {
-    struct store_batch_info bi = {BATCH_AGGREGATE, o->origin, NULL, NULL,
-                                  sc->note,        0};
+    struct store_batch_info bi = {.kind = BATCH_AGGREGATE,
+                                  .origin = o->origin,
+                                  .note = sc->note,
+                                  .read_at = sc->read_at};
+    struct weight_cache wc;
     bool *group_on = NULL;
     struct agg_job j;
     struct groups g;
-    size_t n = c->nseries;
     int rc;
 
     if (groups_load(s, c, NULL, &g, err) != 0) {
         groups_cleanup(&g);
         return err->code;
     }
+    memset(&wc, 0, sizeof(wc));
     memset(&j, 0, sizeof(j));
-    j.s = s;
     j.gc = gc;
     j.c = c;
     j.g = &g;
@@ -595,32 +887,29 @@ static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
     j.r = r;
     j.put_y0 = sc->put_y0;
     j.put_y1 = sc->put_y1;
-    if (sc->rows) {
-        group_on = xcalloc(g.count ? g.count : 1, sizeof(bool));
-        for (size_t k = 0; k < g.count; k++) {
-            for (size_t m = 0; m < g.items[k].count && !group_on[k]; m++) {
-                for (size_t e = 0; e < sc->nrows && !group_on[k]; e++) {
-                    group_on[k] = g.items[k].members[m].economy == sc->rows[e];
-                }
-            }
-        }
-        j.group_on = group_on;
-    }
-    buf_init(&j.note);
-    rc = store_batch_begin(s, &bi, err);
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    group_on = groups_on(&g, sc);
+    j.group_on = group_on;
+    j.items = xcalloc(c->nseries ? c->nseries : 1, sizeof(*j.items));
+    for (size_t i = 0; i < c->nseries; i++) {
         const struct indicator *ind = cat_get(cat, c->series[i].indicator);
-        struct agg_panel w;
-        bool has_w;
-        if (!rule_of(ind, &j.spec.rule)) {
+        struct agg_item *it = &j.items[j.nitems];
+        if (!rule_of(ind, &it->rule)) {
             continue;
         }
-        has_w = weight_panel(c, ind, o->window, &w);
-        rc = agg_series(&j, i, has_w ? &w : NULL, err);
-        if (has_w) {
-            agg_panel_cleanup(&w);
+        it->series = i;
+        it->w = weight_panel(&wc, c, ind, o->window);
+        j.nitems++;
+    }
+    r->agg_series += j.nitems;
+    buf_init(&j.note);
+    rc = store_batch_begin(s, &bi, err);
+    if (rc == 0) {
+        j.w = obs_writer_start(s);
+        rc = agg_blocks(&j, err);
+        if (obs_writer_finish(j.w, rc == 0 ? err : &(struct err){0}) != 0 &&
+            rc == 0) {
+            rc = err->code;
         }
-        r->agg_series++;
     }
     if (rc == 0) {
         rc = store_batch_commit(s, &r->agg_batch, &r->agg_changed, err);
@@ -629,7 +918,9 @@ static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
     }
     buf_cleanup(&j.note);
     xfree(j.res);
+    xfree(j.items);
     xfree(group_on);
+    weight_cache_cleanup(&wc);
     groups_cleanup(&g);
     return rc;
 }
@@ -832,10 +1123,60 @@ static void state_note(struct buf *b, uint64_t fp, int y0, int y1)
                y0, y1);
 }
 
+/* Add code to names/index unless it is there. */
+static void name_add(struct names *n, struct strmap *index, const char *code)
+{
+    size_t ignored;
+
+    if (!strmap_get(index, code, strlen(code), &ignored)) {
+        strmap_put(index, code, strlen(code), 1);
+        names_push(n, code);
+    }
+}
+
+/* The formulas of fs that depend, directly or through other formulas, on
+ * a changed indicator, in fs's order, into out (items are shallow copies:
+ * free only out->items); their inputs and outputs into names/index. The
+ * other formulas' inputs did not change, so a full run would find their
+ * signatures unchanged and write nothing for them either. */
+static void affected_formulas(const struct formula_set *fs,
+                              const struct changes *ch, struct formula_set *out,
+                              struct names *names, struct strmap *index)
+{
+    struct strmap hot;
+    size_t ignored;
+
+    strmap_init(&hot);
+    for (size_t i = 0; i < ch->inds.count; i++) {
+        const char *code = ch->inds.items[i];
+        strmap_put(&hot, code, strlen(code), 1);
+    }
+    out->items = xcalloc(fs->count ? fs->count : 1, sizeof(*out->items));
+    out->count = 0;
+    for (size_t i = 0; i < fs->count; i++) {
+        const struct formula *f = &fs->items[i];
+        bool on = false;
+        for (size_t r = 0; r < f->nrefs && !on; r++) {
+            const char *name = f->refs[r].name;
+            on = strmap_get(&hot, name, strlen(name), &ignored);
+        }
+        if (!on) {
+            continue;
+        }
+        out->items[out->count++] = *f;
+        strmap_put(&hot, f->code, strlen(f->code), 1);
+        name_add(names, index, f->code);
+        for (size_t r = 0; r < f->nrefs; r++) {
+            name_add(names, index, f->refs[r].name);
+        }
+    }
+    strmap_cleanup(&hot);
+}
+
 /* The incremental run from st (see above). */
 static int run_incremental(struct store *s, const struct catalogue *cat,
                            const struct formula_set *fs, uint64_t fp,
-                           const struct state *st,
+                           const struct state *st, int64_t read_at,
                            const struct compute_opts *opts,
                            struct compute_report *out, struct err *err)
 {
@@ -846,6 +1187,7 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
     struct cube gc;
     struct names load = {0};
     struct strmap load_index;
+    struct formula_set sub = {NULL, 0};
     size_t *rows = NULL;
     size_t nrows = 0;
     struct buf note;
@@ -870,15 +1212,25 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
     if (rc != 0 || ch.econs.count == 0) {
         goto out;
     }
-    /* Derived indicators of the changed economies. */
+    /* Derived indicators of the changed economies: the formulas that
+     * depend on a changed indicator, over the years of a full run. */
+    affected_formulas(fs, &ch, &sub, &load, &load_index);
     memset(&q, 0, sizeof(q));
     q.economies = (const char *const *)ch.econs.items;
     q.economy_count = ch.econs.count;
-    rc = cube_load2(s, &q, 1, 0, &c, NULL, err);
-    if (rc == 0 && c.nyears > 0) {
-        rc = run_derived(s, &c, fs, opts, &ch, out, err);
+    q.indicators = (const char *const *)load.items;
+    q.indicator_count = load.count;
+    rc = sub.count == 0
+             ? 0
+             : cube_load2(s, &q, st->y0 < ch.y0 ? st->y0 : ch.y0,
+                          st->y1 > ch.y1 ? st->y1 : ch.y1, &c, NULL, err);
+    if (rc == 0 && sub.count > 0) {
+        rc = run_derived(s, &c, &sub, opts, read_at, &ch, out, err);
     }
     cube_cleanup(&c);
+    names_cleanup(&load);
+    strmap_cleanup(&load_index);
+    strmap_init(&load_index);
     if (rc != 0) {
         goto out;
     }
@@ -935,6 +1287,7 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
         sc.put_y0 = ch.y0 - w;
         sc.put_y1 = ch.y1 + w;
         sc.note = buf_cstr(&note);
+        sc.read_at = out->derive_batch > 0 ? out->derive_batch : read_at;
         if (rc == 0) {
             rc = run_aggregates(s, &c, &gc, cat, opts, &sc, out, err);
         }
@@ -942,6 +1295,7 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
 out:
     cube_cleanup(&gc);
     cube_cleanup(&c);
+    xfree(sub.items);
     xfree(rows);
     names_cleanup(&load);
     strmap_cleanup(&load_index);
@@ -956,11 +1310,11 @@ int compute_run(struct store *s, const struct compute_opts *opts,
 {
     struct catalogue cat;
     struct formula_set fs;
-    struct store_obs_query q;
     struct cube c;
     struct cube gc;
     struct state st;
     struct buf note;
+    int64_t read_at = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -969,7 +1323,12 @@ int compute_run(struct store *s, const struct compute_opts *opts,
     memset(&fs, 0, sizeof(fs));
     memset(&st, 0, sizeof(st));
     buf_init(&note);
-    rc = cat_load(s, &cat, err);
+    rc = read_point(s, &read_at, err);
+    if (rc == 0) {
+        rc = cat_load(s, &cat, err);
+    } else {
+        memset(&cat, 0, sizeof(cat));
+    }
     if (rc == 0) {
         rc = check_formulas(s, &cat, &fs, err);
     }
@@ -984,17 +1343,17 @@ int compute_run(struct store *s, const struct compute_opts *opts,
         }
         if (rc == 0 && st.batch > 0) {
             out->incremental = true;
-            rc = run_incremental(s, &cat, &fs, st.fp, &st, opts, out, err);
+            rc = run_incremental(s, &cat, &fs, st.fp, &st, read_at, opts, out,
+                                 err);
             goto out;
         }
     }
     if (rc != 0) {
         goto out;
     }
-    memset(&q, 0, sizeof(q));
     /* The years are those of the observations (store_counts would cost a
      * scan of the store of its own). */
-    rc = cube_load2(s, &q, 1, 0, &c, &gc, err);
+    rc = cube_load_all(s, &cat, &c, &gc, err);
     if (rc != 0 || c.nyears == 0) {
         goto out;
     }
@@ -1004,16 +1363,17 @@ int compute_run(struct store *s, const struct compute_opts *opts,
         cube_include_year(&gc, c.year0 + c.nyears - 1);
     }
     if (rc == 0 && opts->derived) {
-        rc = run_derived(s, &c, &fs, opts, NULL, out, err);
+        rc = run_derived(s, &c, &fs, opts, read_at, NULL, out, err);
     }
     if (rc == 0 && opts->aggregates) {
-        struct agg_scope sc = {NULL, 0, INT_MIN, INT_MAX, NULL};
+        struct agg_scope sc = {NULL, 0, INT_MIN, INT_MAX, NULL, 0};
         if (opts->derived) {
             state_note(&note, st.fp, c.year0, c.year0 + c.nyears - 1);
         } else {
             buf_puts(&note, "ictdev compute: group aggregates");
         }
         sc.note = buf_cstr(&note);
+        sc.read_at = out->derive_batch > 0 ? out->derive_batch : read_at;
         rc = run_aggregates(s, &c, &gc, &cat, opts, &sc, out, err);
     }
 out:
@@ -1057,8 +1417,8 @@ struct agg_one {
     struct indicator *ind;
     struct cube c;
     struct groups g;
-    struct agg_panel w;
-    bool has_w;
+    struct weight_cache wc;
+    const struct agg_panel *w; /* in wc, or NULL */
 };
 
 static int agg_one_load(struct store *s, const struct compute_agg_request *q,
@@ -1092,7 +1452,7 @@ static int agg_one_load(struct store *s, const struct compute_agg_request *q,
     if (groups_load(s, &a->c, q->group, &a->g, err) != 0) {
         return err->code;
     }
-    a->has_w = weight_panel(&a->c, a->ind, q->window, &a->w);
+    a->w = weight_panel(&a->wc, &a->c, a->ind, q->window);
     return 0;
 }
 
@@ -1100,16 +1460,19 @@ static int agg_one_store(struct store *s, const struct compute_agg_request *q,
                          const struct compute_agg_row *rows, size_t n,
                          int64_t *out_batch, struct err *err)
 {
-    struct store_batch_info bi = {BATCH_AGGREGATE,    q->origin, NULL, NULL,
-                                  "ictdev aggregate", 0};
+    struct store_batch_info bi = {.kind = BATCH_AGGREGATE,
+                                  .origin = q->origin,
+                                  .note = "ictdev aggregate"};
     struct buf note;
     int rc = store_batch_begin(s, &bi, err);
 
     buf_init(&note);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (rows[i].r.status == AGG_OK) {
-            rc = put_agg(s, NULL, rows[i].indicator, "", rows[i].group,
-                         &rows[i].r, q->method, &note, err);
+        struct agg_cell cell;
+        agg_cell_from(&rows[i].r, &cell);
+        if (cell.ok) {
+            rc = put_agg(s, NULL, NULL, rows[i].indicator, "", rows[i].group,
+                         rows[i].r.year, &cell, q->method, &note, err);
         }
     }
     buf_cleanup(&note);
@@ -1149,8 +1512,7 @@ static int agg_one_run(struct agg_one *a, const struct compute_agg_request *q,
     *out = xcalloc(*out_count, sizeof(**out));
     {
         struct agg_result *res = xcalloc(*out_count, sizeof(*res));
-        rc = agg_group_years(spec, &v, a->has_w ? &a->w : NULL, &a->g.items[0],
-                             y0, y1, res, err);
+        rc = agg_group_years(spec, &v, a->w, &a->g.items[0], y0, y1, res, err);
         for (size_t i = 0; rc == 0 && i < *out_count; i++) {
             snprintf((*out)[i].group, sizeof((*out)[i].group), "%s",
                      a->g.items[0].code);
@@ -1191,9 +1553,7 @@ int compute_aggregate(struct store *s, const struct compute_agg_request *q,
         *out = NULL;
         *out_count = 0;
     }
-    if (a.has_w) {
-        agg_panel_cleanup(&a.w);
-    }
+    weight_cache_cleanup(&a.wc);
     groups_cleanup(&a.g);
     cube_cleanup(&a.c);
     indicator_free(a.ind);

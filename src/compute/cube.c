@@ -208,3 +208,42 @@ void cube_include_year(struct cube *c, int year)
     c->year0 = y0;
     c->nyears = y1 - y0 + 1;
 }
+
+bool cube_take_series(struct cube *dst, struct cube *src)
+{
+    struct buf key;
+
+    if (dst->neconomies != src->neconomies) {
+        return false;
+    }
+    for (size_t i = 0; i < dst->neconomies; i++) {
+        if (strcmp(dst->economies[i], src->economies[i]) != 0) {
+            return false;
+        }
+    }
+    if (src->nyears > 0) {
+        cube_include_year(dst, src->year0);
+        cube_include_year(dst, src->year0 + src->nyears - 1);
+    }
+    if (dst->nyears > 0) {
+        cube_include_year(src, dst->year0);
+        cube_include_year(src, dst->year0 + dst->nyears - 1);
+    }
+    buf_init(&key);
+    for (size_t i = 0; i < src->nseries; i++) {
+        if (dst->nseries == dst->cap) {
+            dst->cap = dst->cap ? dst->cap * 2 : 16;
+            dst->series =
+                xreallocarray(dst->series, dst->cap, sizeof(*dst->series));
+        }
+        dst->series[dst->nseries] = src->series[i];
+        series_key(&key, src->series[i].indicator, src->series[i].dims);
+        strmap_put(&dst->series_index, key.data, key.len, dst->nseries);
+        dst->nseries++;
+    }
+    buf_cleanup(&key);
+    /* The arrays now belong to dst. */
+    src->nseries = 0;
+    cube_cleanup(src);
+    return true;
+}

@@ -71,6 +71,13 @@ bool cube_cell(const struct cube *c, size_t row, int year, size_t *out_cell);
 void cube_set(struct cube *c, size_t s, size_t row, int year, double value,
               int status, int origin, int64_t batch);
 
+/* Move every series of src into dst, after widening both to the union of
+ * their years. Both must have the same economies in the same order and
+ * no series in common (the halves of one load). Takes src's series: src
+ * is cleaned up (cube_cleanup) when this returns true; false (economies
+ * differ) leaves both as they were. Cannot fail otherwise. */
+bool cube_take_series(struct cube *dst, struct cube *src);
+
 /* Record the input signature of a computed cell (allocating the series'
  * sig array on first use). Ignored outside the cube. Cannot fail. */
 void cube_set_sig(struct cube *c, size_t s, size_t row, int year, uint64_t sig);

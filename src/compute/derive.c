@@ -198,17 +198,22 @@ static void note_for(const struct compiled *cp, size_t row, int year,
             c->series[s->series].origin[cell] == CUBE_LOADED) {
             batch = c->series[s->series].batch[cell];
         }
-        buf_printf(b, " %s", s->ref->name);
+        /* Two million notes in a big run: no printf. */
+        buf_putc(b, ' ');
+        buf_puts(b, s->ref->name);
         if (s->ref->offset != 0) {
-            buf_printf(b, "@%d", s->ref->offset);
+            buf_putc(b, '@');
+            buf_put_int(b, s->ref->offset);
         }
         if (batch > 0) {
-            buf_printf(b, "#%lld", (long long)batch);
+            buf_putc(b, '#');
+            buf_put_int(b, (long long)batch);
         } else {
             buf_puts(b, "#computed");
         }
     }
-    buf_printf(b, " sig=%016llx", (unsigned long long)sig);
+    buf_puts(b, " sig=");
+    buf_put_hex16(b, (unsigned long long)sig);
 }
 
 static void inputs_text(const struct compiled *cp, const struct gather *g,
@@ -225,48 +230,97 @@ static void inputs_text(const struct compiled *cp, const struct gather *g,
     }
 }
 
+/* One output series of a formula: the formula's own, or one breakdown of
+ * an alias (whose slot 0 then reads that breakdown of the input). */
+struct unit {
+    size_t compiled; /* index into run.cps */
+    size_t out;      /* output series */
+    size_t slot0;    /* series of slot 0 while it ran; NO_SERIES if none */
+};
+
 struct run {
     struct cube *c;
     const struct derive_opts *opts;
     struct derive_stats *stats;
     struct buf note;
     struct gather g;
+    struct compiled *cps; /* fs->count, ncps compiled */
+    size_t ncps;
+    struct unit *units; /* nunits used, cap allocated */
+    size_t nunits, cap;
 };
 
-static int emit(struct run *r, const struct compiled *cp, size_t row, int year,
-                double v, struct err *err)
+/* Keep a result in the cube (as CUBE_NEW, with its signature); it is
+ * handed to put later, economy by economy (emit_all). */
+static void keep(struct run *r, const struct compiled *cp, size_t row, int year,
+                 double v)
 {
     struct cube_series *out = &r->c->series[cp->out];
-    struct derive_value dv;
     size_t cell;
 
     (void)cube_cell(r->c, row, year, &cell);
-    note_for(cp, row, year, r->g.sig, &r->note);
-    dv.indicator = cp->f->code;
-    dv.dims = out->dims;
-    dv.economy = r->c->economies[row];
-    dv.year = year;
-    dv.value = v;
-    dv.status = r->g.estimated ? OBS_ESTIMATED : OBS_REPORTED;
-    dv.note = buf_cstr(&r->note);
-    if (r->opts->put(r->opts->ctx, &dv, err) != 0) {
-        return err->code;
-    }
-    r->stats->written++;
     if (out->sig == NULL) {
         size_t n = r->c->neconomies * (size_t)r->c->nyears;
         out->sig = xcalloc(n ? n : 1, sizeof(uint64_t));
     }
     out->value[cell] = v;
-    out->status[cell] = (unsigned char)dv.status;
+    out->status[cell] =
+        (unsigned char)(r->g.estimated ? OBS_ESTIMATED : OBS_REPORTED);
     out->origin[cell] = CUBE_NEW;
     out->batch[cell] = 0;
     out->sig[cell] = r->g.sig;
+}
+
+static int emit(struct run *r, const struct compiled *cp, size_t out_series,
+                size_t row, int year, struct err *err)
+{
+    const struct cube_series *out = &r->c->series[out_series];
+    struct derive_value dv;
+    size_t cell;
+
+    (void)cube_cell(r->c, row, year, &cell);
+    note_for(cp, row, year, out->sig[cell], &r->note);
+    dv.indicator = cp->f->code;
+    dv.dims = out->dims;
+    dv.economy = r->c->economies[row];
+    dv.year = year;
+    dv.value = out->value[cell];
+    dv.status = out->status[cell];
+    dv.note = buf_cstr(&r->note);
+    if (r->opts->put(r->opts->ctx, &dv, err) != 0) {
+        return err->code;
+    }
+    r->stats->written++;
     return 0;
 }
 
-static int run_cell(struct run *r, const struct compiled *cp, size_t row,
-                    int year, struct err *err)
+/* Hand every result of the run to put, economy by economy (the store
+ * keeps one economy's values together), then by formula and year. */
+static int emit_all(struct run *r, struct err *err)
+{
+    int rc = 0;
+
+    for (size_t row = 0; rc == 0 && row < r->c->neconomies; row++) {
+        for (size_t u = 0; rc == 0 && u < r->nunits; u++) {
+            const struct unit *un = &r->units[u];
+            struct compiled *cp = &r->cps[un->compiled];
+            size_t base = row * (size_t)r->c->nyears;
+            if (un->slot0 != NO_SERIES) {
+                cp->slots[0].series = un->slot0;
+            }
+            for (int y = 0; rc == 0 && y < r->c->nyears; y++) {
+                if (r->c->series[un->out].origin[base + (size_t)y] ==
+                    CUBE_NEW) {
+                    rc = emit(r, cp, un->out, row, r->c->year0 + y, err);
+                }
+            }
+        }
+    }
+    return rc;
+}
+
+static void run_cell(struct run *r, const struct compiled *cp, size_t row,
+                     int year)
 {
     const struct cube_series *out = &r->c->series[cp->out];
     size_t cell;
@@ -275,16 +329,16 @@ static int run_cell(struct run *r, const struct compiled *cp, size_t row,
     (void)cube_cell(r->c, row, year, &cell);
     if (out->origin[cell] == CUBE_LOADED) {
         r->stats->official++;
-        return 0;
+        return;
     }
     gather_cell(cp, row, year, &r->g);
     if (r->g.present == 0 || (!cp->tolerant && r->g.present < cp->nslots)) {
-        return 0;
+        return;
     }
     if (out->origin[cell] == CUBE_COMPUTED && out->sig &&
         out->sig[cell] == r->g.sig) {
         r->stats->unchanged++;
-        return 0;
+        return;
     }
     r->stats->evaluated++;
     v = expr_eval(cp->prog, r->g.vals);
@@ -295,21 +349,28 @@ static int run_cell(struct run *r, const struct compiled *cp, size_t row,
                              year, buf_cstr(&r->note));
         }
         r->stats->nonfinite += r->g.present == cp->nslots;
-        return 0;
+        return;
     }
-    return emit(r, cp, row, year, v, err);
+    keep(r, cp, row, year, v);
 }
 
-static int run_cells(struct run *r, const struct compiled *cp, struct err *err)
+/* Evaluate cp over every economy and year, and remember its output
+ * series for emit_all. */
+static void run_cells(struct run *r, const struct compiled *cp)
 {
-    int rc = 0;
-
-    for (size_t row = 0; rc == 0 && row < r->c->neconomies; row++) {
-        for (int y = 0; rc == 0 && y < r->c->nyears; y++) {
-            rc = run_cell(r, cp, row, r->c->year0 + y, err);
+    for (size_t row = 0; row < r->c->neconomies; row++) {
+        for (int y = 0; y < r->c->nyears; y++) {
+            run_cell(r, cp, row, r->c->year0 + y);
         }
     }
-    return rc;
+    if (r->nunits == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->units = xreallocarray(r->units, r->cap, sizeof(*r->units));
+    }
+    r->units[r->nunits].compiled = (size_t)(cp - r->cps);
+    r->units[r->nunits].out = cp->out;
+    r->units[r->nunits].slot0 = cp->nslots ? cp->slots[0].series : NO_SERIES;
+    r->nunits++;
 }
 
 /* A formula that is a single plain reference ("i99H") is an alias, as the
@@ -333,12 +394,11 @@ static bool is_alias(const struct formula *f)
            strncmp(t, f->refs[0].name, len) == 0;
 }
 
-static int run_alias(struct run *r, struct compiled *cp, struct err *err)
+static void run_alias(struct run *r, struct compiled *cp)
 {
     size_t n = r->c->nseries; /* outputs added below are not inputs */
-    int rc = 0;
 
-    for (size_t s = 0; s < n && rc == 0; s++) {
+    for (size_t s = 0; s < n; s++) {
         const struct cube_series *in = &r->c->series[s];
         if (strcmp(in->indicator, cp->f->refs[0].name) != 0 ||
             in->dims[0] == '\0') {
@@ -347,27 +407,27 @@ static int run_alias(struct run *r, struct compiled *cp, struct err *err)
         cp->slots[0].series = s;
         cube_series_find(r->c, cp->f->code, r->c->series[s].dims, true,
                          &cp->out);
-        rc = run_cells(r, cp, err);
+        run_cells(r, cp);
     }
-    return rc;
 }
 
+/* Compile f (kept in r->cps until the end of the run) and evaluate it. */
 static int run_formula(struct run *r, const struct formula *f, struct err *err)
 {
-    struct compiled cp;
-    int rc = compile(&cp, r->c, f, err);
+    struct compiled *cp = &r->cps[r->ncps];
+    int rc = compile(cp, r->c, f, err);
 
-    if (rc == 0 && cp.nslots > sizeof(r->g.vals) / sizeof(double)) {
+    r->ncps++;
+    if (rc == 0 && cp->nslots > sizeof(r->g.vals) / sizeof(double)) {
         rc = err_set(err, ERR_LIMIT, "formula of %s: too many references",
                      f->code);
     }
     if (rc == 0) {
-        rc = run_cells(r, &cp, err);
+        run_cells(r, cp);
     }
     if (rc == 0 && is_alias(f)) {
-        rc = run_alias(r, &cp, err);
+        run_alias(r, cp);
     }
-    compiled_cleanup(&cp);
     r->stats->formulas += rc == 0;
     return rc;
 }
@@ -380,13 +440,23 @@ int derive_run(struct cube *c, const struct formula_set *fs,
     int rc = 0;
 
     memset(stats, 0, sizeof(*stats));
+    memset(&r, 0, sizeof(r));
     r.c = c;
     r.opts = opts;
     r.stats = stats;
+    r.cps = xcalloc(fs->count ? fs->count : 1, sizeof(*r.cps));
     buf_init(&r.note);
     for (size_t i = 0; i < fs->count && rc == 0; i++) {
         rc = run_formula(&r, &fs->items[i], err);
     }
+    if (rc == 0) {
+        rc = emit_all(&r, err);
+    }
+    for (size_t i = 0; i < r.ncps; i++) {
+        compiled_cleanup(&r.cps[i]);
+    }
+    xfree(r.cps);
+    xfree(r.units);
     buf_cleanup(&r.note);
     return rc;
 }

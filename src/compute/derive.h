@@ -1,8 +1,10 @@
 /* Evaluation of derived-indicator formulas over a cube (compute layer).
  * For each formula in dependency order, for every economy and year where
  * at least one input has a value, the compiled program is evaluated and
- * the result handed to a put callback; the cube is updated so later
- * formulas see it.
+ * the result kept in the cube (CUBE_NEW), so later formulas see it. When
+ * every formula has run, the results are handed to a put callback economy
+ * by economy (then formula by formula, year by year): a store keeps one
+ * economy's values together, so they go into one place.
  *
  * Rules:
  *   - status: the result is estimated when any input with a value is not
@@ -67,8 +69,9 @@ struct derive_stats {
 };
 
 /* Run every formula of fs over c (both borrowed; c is updated). stats is
- * zeroed first. Errors: ERR_INVALID when a formula does not compile
- * against the cube (should not happen for a checked set), or the put
+ * zeroed first. Problems are reported while evaluating, before any put.
+ * Errors: ERR_INVALID when a formula does not compile against the cube
+ * (should not happen for a checked set; nothing is put), or the put
  * callback's error; cells already handed to put stay handed. */
 int derive_run(struct cube *c, const struct formula_set *fs,
                const struct derive_opts *opts, struct derive_stats *stats,

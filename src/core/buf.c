@@ -114,6 +114,56 @@ void buf_put_double(struct buf *b, double v)
     buf_append(b, tmp, n);
 }
 
+void buf_put_int(struct buf *b, long long v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    /* Negate as unsigned: LLONG_MIN has no positive counterpart. */
+    unsigned long long u =
+        v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0) {
+        tmp[--i] = '-';
+    }
+    buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
+void buf_put_hex16(struct buf *b, unsigned long long v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[16];
+
+    for (int i = 15; i >= 0; i--) {
+        tmp[i] = digits[v & 0xf];
+        v >>= 4;
+    }
+    buf_append(b, tmp, sizeof(tmp));
+}
+
+void buf_put_fixed1(struct buf *b, double v)
+{
+    double t = v * 10;
+    double whole = floor(t);
+    double frac = t - whole;
+    long long n;
+
+    /* printf rounds the exact binary value; v * 10 may be off by an ulp,
+     * which matters only next to a tie (x.x5) or for huge values: those
+     * go through printf. */
+    if (signbit(v) || !(t < 1e15) || fabs(frac - 0.5) < 1e-6) {
+        buf_printf(b, "%.1f", v);
+        return;
+    }
+    n = (long long)whole + (frac > 0.5);
+    buf_put_int(b, n / 10);
+    buf_putc(b, '.');
+    buf_putc(b, (char)('0' + n % 10));
+}
+
 void buf_put_xml(struct buf *b, const char *s)
 {
     for (; s != NULL && *s != '\0'; s++) {

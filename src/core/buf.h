@@ -33,6 +33,12 @@ void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
  * ("%.17g" at most; never rounded). Non-finite values append "NaN", "Inf"
  * or "-Inf". */
 void buf_put_double(struct buf *b, double v);
+/* Append v in decimal, as "%lld" would (without printf: hot loops). */
+void buf_put_int(struct buf *b, long long v);
+/* Append v as 16 lowercase hex digits, as "%016llx" would. */
+void buf_put_hex16(struct buf *b, unsigned long long v);
+/* Append v with one decimal, as "%.1f" would. */
+void buf_put_fixed1(struct buf *b, double v);
 /* Append the NUL-terminated s (NULL: nothing) escaped for HTML and XML
  * text and attribute values: & < > " ' become entities. */
 void buf_put_xml(struct buf *b, const char *s);

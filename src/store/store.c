@@ -160,6 +160,14 @@ int store_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     return s->ops->obs_put(s, o, out_changed, err);
 }
 
+int store_obs_append(struct store *s, const struct obs *o, struct err *err)
+{
+    if (s->ops->obs_append == NULL) {
+        return s->ops->obs_put(s, o, NULL, err);
+    }
+    return s->ops->obs_append(s, o, err);
+}
+
 int store_batch_commit(struct store *s, int64_t *out_batch,
                        int64_t *out_changed, struct err *err)
 {

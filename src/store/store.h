@@ -177,6 +177,9 @@ struct store_batch_info {
     const char *note;   /* or NULL */
     int64_t time;       /* Unix seconds; 0 = now. Clamped to be >= the
                            newest batch's time, so ids and times agree. */
+    int64_t read_at;    /* > 0: id of the newest batch when the caller read
+                           what it puts with store_obs_append (see there);
+                           0: store_obs_append checks like store_obs_put */
 };
 
 /* Open a batch: starts one transaction in which every store_obs_put of
@@ -200,6 +203,19 @@ int store_batch_begin(struct store *s, const struct store_batch_info *info,
  * them. */
 int store_obs_put(struct store *s, const struct obs *o, bool *out_changed,
                   struct err *err) WARN_UNUSED_RESULT;
+
+/* Put one value that the caller knows to differ from the current revision
+ * of its key (or that has none): a computation that read the key's
+ * current revision after the store's newest batch was info->read_at. When
+ * the newest batch at store_batch_begin is info->read_at, the store skips
+ * the lookup of the current value and appends; rows are then queued per
+ * economy and written in key order. Otherwise (read_at 0, or another
+ * batch came in since) it behaves as store_obs_put. Duplicate keys in the
+ * batch (also with store_obs_put) are ERR_CONFLICT either way; the other
+ * errors are store_obs_put's. A backend without its own path (PostgreSQL)
+ * runs store_obs_put. */
+int store_obs_append(struct store *s, const struct obs *o,
+                     struct err *err) WARN_UNUSED_RESULT;
 
 /* Commit the open batch. If it appended nothing, the batch itself is not
  * kept and *out_batch is 0; else *out_batch is its id. out_changed (may be
@@ -248,7 +264,9 @@ typedef int (*store_obs_fn)(void *ctx, const struct obs *o, struct err *err);
 /* Stream the current (or as-of) value of every series matching q to fn, in
  * order of indicator code, economy (economies by code, then groups by
  * code), year, dims. Each row's batch/batch_kind/batch_time tell which
- * revision answered. Never holds the result in memory. */
+ * revision answered. Never holds the result in memory. On SQLite, outside a
+ * batch or transaction the query is one read transaction (rows from one
+ * snapshot), so fn must not open a batch or transaction on s. */
 int store_obs_query(struct store *s, const struct store_obs_query *q,
                     store_obs_fn fn, void *ctx,
                     struct err *err) WARN_UNUSED_RESULT;

@@ -129,6 +129,8 @@ struct store_ops {
                        struct err *err);
     int (*obs_put)(struct store *s, const struct obs *o, bool *out_changed,
                    struct err *err);
+    /* NULL: store_obs_append runs obs_put. */
+    int (*obs_append)(struct store *s, const struct obs *o, struct err *err);
     int (*batch_commit)(struct store *s, int64_t *out_batch,
                         int64_t *out_changed, struct err *err);
     void (*batch_rollback)(struct store *s);

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,8 @@ enum stmt_id {
     ST_BATCH_ASOF,
     ST_MEM_OF_GROUP,
     ST_DATA_VERSION,
+    ST_READ_BEGIN,
+    ST_READ_END,
     ST_COUNT
 };
 
@@ -91,6 +94,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OBS_HISTORY] = SQL_OBS_HISTORY,
     [ST_BATCH_ASOF] = SQL_BATCH_ASOF,
     [ST_DATA_VERSION] = "PRAGMA data_version",
+    [ST_READ_BEGIN] = "BEGIN",
+    [ST_READ_END] = "COMMIT",
     [ST_MEM_OF_GROUP] = SQL_MEM_OF_GROUP,
 };
 
@@ -99,13 +104,18 @@ static const char *const stmt_sql[ST_COUNT] = {
  * far below SQLite's parameter limit. */
 #define FLUSH_ROWS 64
 
+/* Rows queued at most by store_obs_append before they are sorted into key
+ * order and written (they are written sooner when the economy changes). */
+#define APPEND_ROWS 32768
+
 /* A row waiting to be inserted (fresh batches). */
 struct pend_row {
     int64_t ind, area, src;
     int year, status;
     double value;
-    size_t dims_off; /* into pend_text */
-    size_t note_off; /* into pend_text; SIZE_MAX = no note */
+    size_t dims_off;  /* into pend_text */
+    size_t note_off;  /* into pend_text; SIZE_MAX = no note */
+    const char *dims; /* into pend_text, set only while sorting */
 };
 
 /* A set of non-zero 64-bit keys (open addressing, linear probing). */
@@ -142,24 +152,34 @@ struct sq {
     /* The open batch. */
     int64_t batch_id;
     int64_t batch_changed;
-    bool batch_fresh; /* obs was empty at batch start: no lookups needed */
+    bool batch_fresh;   /* obs was empty at batch start: no lookups needed */
+    bool batch_trusted; /* store_obs_append may skip lookups: the newest
+                           batch at begin was info->read_at */
     /* Fresh batches: rows wait in pend and go in by FLUSH_ROWS per
      * statement. Duplicates: a key can only repeat within one series
      * (economy, indicator). `cur` holds the (year, dims) keys of the
      * current run of one series; `series` every series begun. A series
      * seen before (a file not grouped by series) is checked against the
      * table, after writing the queue. */
-    struct pend_row *pend; /* owned, FLUSH_ROWS slots */
+    struct pend_row *pend; /* owned, pend_cap slots */
     size_t pend_count;
-    struct buf pend_text;     /* dims and notes of pend, NUL-separated */
-    struct u64set series;     /* (area + 1) << 32 | indicator index */
-    struct u64set touched;    /* indicator id << 32 | area id appended to */
-    struct u64set cur;        /* (year - YEAR_MIN + 1) << 32 | dims id */
+    size_t pend_cap;       /* FLUSH_ROWS, or APPEND_ROWS in a trusted batch */
+    struct buf pend_text;  /* dims and notes of pend, NUL-separated */
+    struct u64set series;  /* (area + 1) << 32 | indicator index */
+    struct u64set touched; /* indicator id << 32 | area id appended to */
+    uint64_t last_touched; /* the key last added to touched, or 0 */
+    struct u64set cur;     /* (year - YEAR_MIN + 1) << 32 | dims id */
     size_t cur_area, cur_ind; /* the current series */
     bool has_cur;
     bool cur_revisit;       /* the current series was begun before */
     struct strmap dims_ids; /* dims key → small id, for cur */
     sqlite3_stmt *multi;    /* FLUSH_ROWS-row INSERT, prepared on first use */
+    /* Checkpoints run on a thread of their own (see ckpt_start). */
+    int wal_frames;        /* frames in the WAL after the last commit,
+                              not yet being checkpointed */
+    bool ckpt_started;     /* ckpt is a thread to join */
+    pthread_t ckpt;        /* its own connection to the same file */
+    atomic_bool ckpt_done; /* set by that thread as it ends */
 };
 
 static struct sq *sq_of(struct store *s)
@@ -296,16 +316,28 @@ static bool u64set_add(struct u64set *set, uint64_t key)
     return true;
 }
 
+/* Record that the open batch appended to a series (rows of one series
+ * come in runs: the set is asked once per run). */
+static void touch(struct sq *q, uint64_t key)
+{
+    if (key != q->last_touched) {
+        u64set_add(&q->touched, key);
+        q->last_touched = key;
+    }
+}
+
 /* Forget a fresh batch's queue and key sets. */
 static void fresh_reset(struct sq *q)
 {
     xfree(q->pend);
     q->pend = NULL;
     q->pend_count = 0;
+    q->pend_cap = 0;
     buf_cleanup(&q->pend_text);
     u64set_free(&q->series);
     u64set_free(&q->cur);
     u64set_free(&q->touched);
+    q->last_touched = 0;
     q->has_cur = false;
     q->cur_revisit = false;
     strmap_cleanup(&q->dims_ids);
@@ -511,10 +543,87 @@ static int check_schema(struct sq *q, struct err *err)
 
 static const struct store_ops sqlite_ops;
 
+/* ---- Checkpoints ----------------------------------------------------------
+ *
+ * In WAL mode a commit appends pages to the -wal file; a checkpoint copies
+ * them into the database (and syncs both). SQLite runs it inside the
+ * commit that makes the WAL longer than 1000 pages, so a big batch waits
+ * for a copy of everything it wrote. Here it runs on a thread with its own
+ * connection instead, while this one goes on (SQLite lets a checkpoint and
+ * a writer proceed together): what the next batch computes overlaps the
+ * copy. Same work and syncs as before; the last one is joined at close,
+ * whose own checkpoint then finds little left. */
+
+#define CKPT_FRAMES 1000 /* SQLite's wal_autocheckpoint default */
+
+static void *ckpt_main(void *arg)
+{
+    struct sq *q = arg;
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open_v2(q->base.path, &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        /* A first read opens the WAL; until then the connection does not
+         * know the file is in WAL mode and a checkpoint does nothing. */
+        (void)sqlite3_exec(db, "SELECT 1 FROM sqlite_schema LIMIT 1", NULL,
+                           NULL, NULL);
+        /* Best effort, as SQLite's own: a failed one is redone later. */
+        (void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                        NULL, NULL);
+    }
+    sqlite3_close(db);
+    atomic_store(&q->ckpt_done, true);
+    return NULL;
+}
+
+static void ckpt_join(struct sq *q)
+{
+    if (q->ckpt_started) {
+        pthread_join(q->ckpt, NULL);
+        q->ckpt_started = false;
+    }
+}
+
+/* After a commit: start a checkpoint when the WAL is long, unless one is
+ * still running (the next commit starts the following one). */
+static void ckpt_start(struct sq *q)
+{
+    if (q->wal_frames < CKPT_FRAMES ||
+        (q->ckpt_started && !atomic_load(&q->ckpt_done))) {
+        return;
+    }
+    ckpt_join(q);
+    atomic_store(&q->ckpt_done, false);
+    if (pthread_create(&q->ckpt, NULL, ckpt_main, q) == 0) {
+        q->ckpt_started = true;
+        q->wal_frames = 0;
+    } else {
+        /* No thread: checkpoint here, as SQLite would. */
+        (void)sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                        NULL, NULL);
+    }
+}
+
+/* Called by SQLite after each commit on this connection (also those of
+ * collect_store.c and plan_store.c), on this connection's thread, once
+ * the write lock is released. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    struct sq *q = ctx;
+    (void)db;
+    (void)name;
+    q->wal_frames = frames;
+    ckpt_start(q);
+    return SQLITE_OK;
+}
+
 static void sq_close(struct store *s)
 {
     struct sq *q = sq_of(s);
 
+    ckpt_join(q);
     if (q->tx != 0) {
         exec_sql(q, "ROLLBACK", &(struct err){0});
     }
@@ -564,6 +673,8 @@ struct store *store_sqlite_open(const char *path, unsigned flags,
         return NULL;
     }
     sqlite3_busy_timeout(q->db, 5000);
+    /* Replaces SQLite's automatic checkpoint (see ckpt_start). */
+    sqlite3_wal_hook(q->db, wal_hook, q);
     /* WAL: readers never block the writer. synchronous=NORMAL is durable
      * at each checkpoint and never corrupts; a crash may lose only the
      * last commits, never half of one. */
@@ -1092,6 +1203,10 @@ static int sq_batch_begin(struct store *s, const struct store_batch_info *info,
     if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) > t) {
         t = sqlite3_column_int64(st, 1);
     }
+    /* Under the write lock (BEGIN IMMEDIATE): no batch can come in
+     * between this check and the commit. */
+    q->batch_trusted = info->read_at > 0 && rc == SQLITE_ROW &&
+                       sqlite3_column_int64(st, 0) == info->read_at;
     sqlite3_reset(st);
     st = stmt(q, ST_OBS_ANY, err);
     if (!st) {
@@ -1245,38 +1360,69 @@ static int prepare_multi(struct sq *q, struct err *err)
     return 0;
 }
 
+static int pend_cmp(const void *a, const void *b)
+{
+    const struct pend_row *x = a;
+    const struct pend_row *y = b;
+
+    if (x->area != y->area) {
+        return x->area < y->area ? -1 : 1;
+    }
+    if (x->ind != y->ind) {
+        return x->ind < y->ind ? -1 : 1;
+    }
+    if (x->year != y->year) {
+        return x->year < y->year ? -1 : 1;
+    }
+    return strcmp(x->dims, y->dims);
+}
+
+/* Sort the queue of a trusted batch into the table's key order (area,
+ * indicator, year, dims), so that its rows go into adjacent places of the
+ * B-tree (appends, for a group's aggregates). */
+static void pend_sort(struct sq *q)
+{
+    for (size_t i = 0; i < q->pend_count; i++) {
+        q->pend[i].dims = q->pend_text.data + q->pend[i].dims_off;
+    }
+    qsort(q->pend, q->pend_count, sizeof(*q->pend), pend_cmp);
+}
+
 /* Insert the pending rows: full chunks through the multi-row statement,
- * a partial one row by row. */
+ * the rest row by row. */
 static int pend_flush(struct sq *q, struct err *err)
 {
     sqlite3_stmt *st;
+    size_t i = 0;
     int rc;
 
-    if (q->pend_count == FLUSH_ROWS) {
+    if (q->batch_trusted && q->pend_count > 1) {
+        pend_sort(q);
+    }
+    for (; i + FLUSH_ROWS <= q->pend_count; i += FLUSH_ROWS) {
         if (!q->multi && prepare_multi(q, err) != 0) {
             return err->code;
         }
         sqlite3_reset(q->multi);
-        for (size_t i = 0; i < q->pend_count; i++) {
-            bind_pend(q->multi, (int)i * 9, q, &q->pend[i]);
+        for (size_t k = 0; k < FLUSH_ROWS; k++) {
+            bind_pend(q->multi, (int)k * 9, q, &q->pend[i + k]);
         }
         rc = sqlite3_step(q->multi);
         sqlite3_reset(q->multi);
         if (rc != SQLITE_DONE) {
             return db_fail(q, err, "writing observations");
         }
-    } else {
-        for (size_t i = 0; i < q->pend_count; i++) {
-            st = stmt_hot(q, ST_OBS_PUT, err);
-            if (!st) {
-                return err->code;
-            }
-            bind_pend(st, 0, q, &q->pend[i]);
-            rc = sqlite3_step(st);
-            sqlite3_reset(st);
-            if (rc != SQLITE_DONE) {
-                return db_fail(q, err, "writing an observation");
-            }
+    }
+    for (; i < q->pend_count; i++) {
+        st = stmt_hot(q, ST_OBS_PUT, err);
+        if (!st) {
+            return err->code;
+        }
+        bind_pend(st, 0, q, &q->pend[i]);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            return db_fail(q, err, "writing an observation");
         }
     }
     q->pend_count = 0;
@@ -1291,7 +1437,8 @@ static int put_fresh(struct sq *q, const struct obs *o, size_t ind, size_t area,
     struct pend_row *r;
 
     if (!q->pend) {
-        q->pend = xcalloc(FLUSH_ROWS, sizeof(*q->pend));
+        q->pend_cap = q->batch_trusted ? APPEND_ROWS : FLUSH_ROWS;
+        q->pend = xcalloc(q->pend_cap, sizeof(*q->pend));
     }
     r = &q->pend[q->pend_count++];
     r->ind = q->inds[ind].id;
@@ -1309,7 +1456,7 @@ static int put_fresh(struct sq *q, const struct obs *o, size_t ind, size_t area,
         buf_puts(&q->pend_text, o->note);
         buf_putc(&q->pend_text, '\0');
     }
-    if (q->pend_count == FLUSH_ROWS) {
+    if (q->pend_count == q->pend_cap) {
         return pend_flush(q, err);
     }
     return 0;
@@ -1379,19 +1526,26 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
             return err->code;
         }
         q->batch_changed++;
-        u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
+        touch(q, pair_key(q->inds[ind].id, q->areas[area].id));
         if (out_changed) {
             *out_changed = true;
         }
         return 0;
     }
-    if (!q->batch_fresh &&
-        compare_current(q, o, q->inds[ind].id, q->areas[area].id, src, &same,
+    /* In a trusted batch, rows appended so far must be in the table for
+     * the lookup, and this key joins the duplicate check of appends. */
+    if (q->batch_trusted && q->pend_count > 0 && pend_flush(q, err) != 0) {
+        return err->code;
+    }
+    if (compare_current(q, o, q->inds[ind].id, q->areas[area].id, src, &same,
                         err) != 0) {
         return err->code;
     }
     if (same) {
         return 0;
+    }
+    if (q->batch_trusted && fresh_check(q, o, ind, area, err) != 0) {
+        return err->code;
     }
     /* Rows of other batches are queued too (the current value was looked
      * up above; a key still in the queue is this batch's duplicate). */
@@ -1407,10 +1561,42 @@ static int sq_obs_put(struct store *s, const struct obs *o, bool *out_changed,
         return err->code;
     }
     q->batch_changed++;
-    u64set_add(&q->touched, pair_key(q->inds[ind].id, q->areas[area].id));
+    touch(q, pair_key(q->inds[ind].id, q->areas[area].id));
     if (out_changed) {
         *out_changed = true;
     }
+    return 0;
+}
+
+/* store_obs_append: in a trusted batch, no lookup of the current value;
+ * duplicates are found as in a fresh batch (fresh_check). */
+static int sq_obs_append(struct store *s, const struct obs *o, struct err *err)
+{
+    struct sq *q = sq_of(s);
+    size_t ind, area;
+    int64_t src;
+
+    if (q->tx != 2 || !q->batch_trusted || q->batch_fresh) {
+        return sq_obs_put(s, o, NULL, err);
+    }
+    if (find_ind(q, o->indicator, &ind, err) != 0 ||
+        find_area(q, o->economy, &area, err) != 0 ||
+        store_check_obs(o, err) != 0 ||
+        source_id(q, o->source, &src, err) != 0) {
+        return err->code;
+    }
+    /* One economy's rows at a time: sorted, they go into one region. */
+    if (q->pend_count > 0 &&
+        q->pend[q->pend_count - 1].area != q->areas[area].id &&
+        pend_flush(q, err) != 0) {
+        return err->code;
+    }
+    if (fresh_check(q, o, ind, area, err) != 0 ||
+        put_fresh(q, o, ind, area, src, err) != 0) {
+        return err->code;
+    }
+    q->batch_changed++;
+    touch(q, pair_key(q->inds[ind].id, q->areas[area].id));
     return 0;
 }
 
@@ -1929,10 +2115,19 @@ static int sq_obs_query(struct store *s, const struct store_obs_query *f,
                         store_obs_fn fn, void *ctx, struct err *err)
 {
     struct qrun r = {.q = sq_of(s), .f = f, .fn = fn, .ctx = ctx};
+    /* One read transaction for the whole query, when none is open: one
+     * snapshot, and the locks are taken once, not once per series. */
+    bool own = r.q->tx == 0;
     int rc = 0;
+    sqlite3_stmt *begin = own ? stmt(r.q, ST_READ_BEGIN, err) : NULL;
 
-    if (cache_load(r.q, err) != 0) {
+    if (own &&
+        (!begin || step_done(r.q, begin, err, "beginning a read") != 0)) {
         return err->code;
+    }
+    if (cache_load(r.q, err) != 0) {
+        rc = err->code;
+        goto out;
     }
     if (plan_indicators(&r, err) != 0 || plan_areas(&r, err) != 0 ||
         plan_as_of(&r, err) != 0 || plan_lookup(&r, err) != 0 ||
@@ -1947,6 +2142,13 @@ static int sq_obs_query(struct store *s, const struct store_obs_query *f,
         }
     }
 out:
+    if (own) {
+        struct err ignored = {0};
+        sqlite3_stmt *end = stmt(r.q, ST_READ_END, &ignored);
+        if (end) {
+            (void)step_done(r.q, end, &ignored, "ending a read");
+        }
+    }
     xfree(r.inds);
     xfree(r.areas);
     xfree(r.spans);
@@ -2438,6 +2640,7 @@ static const struct store_ops sqlite_ops = {
     .code_map_list = sq_code_map_list,
     .batch_begin = sq_batch_begin,
     .obs_put = sq_obs_put,
+    .obs_append = sq_obs_append,
     .batch_commit = sq_batch_commit,
     .batch_rollback = sq_batch_rollback,
     .obs_query = sq_obs_query,

@@ -4,6 +4,7 @@
  * stored under the group code, one-indicator aggregates, a catalogue with
  * a cycle rejected before anything is written, and the IDI on the store. */
 #include "compute/compute.h"
+#include "compute/writer.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "store/store.h"
@@ -83,7 +84,7 @@ static void put_obs(struct store *s, const char *ind, const char *econ,
 
 static struct store *fresh(const char *extra_formula)
 {
-    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0};
+    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0, 0};
     struct err err;
     struct store *s;
     int64_t bid;
@@ -169,7 +170,7 @@ static void test_compute_and_rerun(void **state)
     struct compute_report r;
     struct err err;
     struct found f;
-    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0};
+    struct store_batch_info bi = {BATCH_LOAD, "test", NULL, NULL, NULL, 0, 0};
     int64_t bid;
     (void)state;
 
@@ -206,6 +207,71 @@ static void test_compute_and_rerun(void **state)
     assert_true(r.derive_batch > 0);
     f = get(s, "SDG-x", "AAA", 2021);
     assert_close(f.value, 90, 1e-12);
+    drop(s);
+}
+
+/* The batch writer: rows over several chunks arrive in the store; a bad
+ * row's error comes back (from a later put or from finish) and the batch
+ * rolls back whole. */
+static void writer_rows(struct obs_writer *w, int *rc, struct err *err)
+{
+    static const char *const inds[] = {"pop", "i271mw", "gni_pc", "p_lcu",
+                                       "xr"};
+    static const char *const econ[] = {"AAA", "BBB", "CCC"};
+    struct obs o;
+
+    memset(&o, 0, sizeof(o));
+    o.dims = "";
+    o.source = "writer";
+    o.note = "n";
+    for (int y = 1901; y <= 2100 && *rc == 0; y++) {
+        for (size_t i = 0; i < 5 && *rc == 0; i++) {
+            for (size_t e = 0; e < 3 && *rc == 0; e++) {
+                o.indicator = inds[i];
+                o.economy = econ[e];
+                o.year = y;
+                o.value = y * 10.0 + (double)i;
+                *rc = obs_writer_put(w, &o, (i + e) % 2 == 0, err);
+            }
+        }
+    }
+}
+
+static void test_writer(void **state)
+{
+    struct store_batch_info bi = {.kind = BATCH_COMPUTED, .origin = "t"};
+    struct store *s = fresh(NULL);
+    struct obs_writer *w;
+    struct obs bad;
+    struct err err = {0};
+    int64_t id, n;
+    int rc = 0;
+    (void)state;
+
+    assert_ok(store_batch_begin(s, &bi, &err), &err);
+    w = obs_writer_start(s);
+    writer_rows(w, &rc, &err);
+    assert_ok(rc, &err);
+    assert_ok(obs_writer_finish(w, &err), &err);
+    assert_ok(store_batch_commit(s, &id, &n, &err), &err);
+    assert_int_equal(n, 3000);
+    assert_true(get(s, "xr", "BBB", 1901).value == 19014);
+    assert_true(get(s, "pop", "CCC", 2099).value == 20990);
+    /* An unknown economy first: every later row is refused. */
+    memset(&bad, 0, sizeof(bad));
+    bad.indicator = "pop";
+    bad.economy = "ZZZ";
+    bad.year = 1901;
+    bad.dims = bad.source = bad.note = "";
+    assert_ok(store_batch_begin(s, &bi, &err), &err);
+    w = obs_writer_start(s);
+    rc = obs_writer_put(w, &bad, true, &err);
+    if (rc == 0) {
+        writer_rows(w, &rc, &err);
+    }
+    assert_int_equal(obs_writer_finish(w, &err), ERR_NOT_FOUND);
+    store_batch_rollback(s);
+    assert_true(get(s, "pop", "CCC", 2099).value == 20990);
     drop(s);
 }
 
@@ -286,6 +352,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute_and_rerun),
+        cmocka_unit_test(test_writer),
         cmocka_unit_test(test_cycle_rejected),
         cmocka_unit_test(test_aggregate_one),
         cmocka_unit_test(test_afford_lcu),

@@ -1,4 +1,5 @@
 /* Unit tests for core/: buffers, number parsing, UTF-8, the string map. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -24,6 +25,54 @@ static void test_buf_grows_and_detaches(void **state)
     s = buf_detach(&b);
     assert_null(b.data);
     xfree(s);
+    buf_cleanup(&b);
+}
+
+/* The printf-free formatters write what printf writes. */
+static void test_buf_number_formats(void **state)
+{
+    static const long long ints[] = {0,
+                                     7,
+                                     -7,
+                                     10,
+                                     99,
+                                     1234567890123LL,
+                                     -9223372036854775807LL - 1,
+                                     9223372036854775807LL};
+    static const double fixed[] = {
+        0,    100,   99.95, 99.949999, 0.05,  0.15,   0.25,  12.345, 66.66666,
+        1e14, 1e300, -0.0,  -3.25,     33.35, 2.5e-7, 0.999, 99.999, 1e-300};
+    char want[400];
+    struct buf b;
+    (void)state;
+
+    buf_init(&b);
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        buf_reset(&b);
+        buf_put_int(&b, ints[i]);
+        snprintf(want, sizeof(want), "%lld", ints[i]);
+        assert_string_equal(buf_cstr(&b), want);
+        buf_reset(&b);
+        buf_put_hex16(&b, (unsigned long long)ints[i]);
+        snprintf(want, sizeof(want), "%016llx", (unsigned long long)ints[i]);
+        assert_string_equal(buf_cstr(&b), want);
+    }
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        buf_reset(&b);
+        buf_put_fixed1(&b, fixed[i]);
+        snprintf(want, sizeof(want), "%.1f", fixed[i]);
+        assert_string_equal(buf_cstr(&b), want);
+    }
+    /* Coverage-like values: every ratio of small counts. */
+    for (int n = 1; n <= 300; n++) {
+        for (int k = 0; k <= n; k++) {
+            double v = 100.0 * k / n;
+            buf_reset(&b);
+            buf_put_fixed1(&b, v);
+            snprintf(want, sizeof(want), "%.1f", v);
+            assert_string_equal(buf_cstr(&b), want);
+        }
+    }
     buf_cleanup(&b);
 }
 
@@ -141,6 +190,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_grows_and_detaches),
+        cmocka_unit_test(test_buf_number_formats),
         cmocka_unit_test(test_double_round_trip),
         cmocka_unit_test(test_parse_double_rejects),
         cmocka_unit_test(test_parse_int_and_years),

@@ -150,17 +150,18 @@ static void test_derive_run(void **state)
     fill(&c);
     buf_init(&s.log);
     assert_ok(derive_run(&c, &fs, &o, &st, &err), &err);
+    /* Problems while evaluating; then the values, economy by economy. */
     assert_string_equal(buf_cstr(&s.log),
+                        "PROBLEM i911mw KEN 2020 i271mw=7, pop=0\n"
                         "i911mw[] AAA 2020 50 reported\n"
                         "i911mw[] AAA 2021 37.5 estimated\n"
-                        "PROBLEM i911mw KEN 2020 i271mw=7, pop=0\n"
                         "SDG-x[] AAA 2020 50 reported\n"
                         "SDG-x[] AAA 2021 37.5 estimated\n"
-                        "SDG-x[] KEN 2021 99 reported\n"
                         "gps[] AAA 2020 0.5 reported\n"
                         "grow[] AAA 2021 50 reported\n"
                         "S99[sex=F] AAA 2020 30 reported\n"
-                        "S99[sex=M] AAA 2020 60 reported\n");
+                        "S99[sex=M] AAA 2020 60 reported\n"
+                        "SDG-x[] KEN 2021 99 reported\n");
     assert_int_equal(st.official, 1);
     assert_int_equal(st.nonfinite, 1);
     assert_int_equal(st.formulas, 5);
@@ -262,6 +263,50 @@ static void test_note_sig(void **state)
     assert_true(derive_note_sig(NULL) == 0);
 }
 
+/* cube_take_series: the halves of a load, with other years, become one
+ * cube; cubes of other economies are refused and left alone. */
+static void test_cube_take_series(void **state)
+{
+    const char *econ[] = {"AAA", "KEN"};
+    const char *other[] = {"AAA", "USA"};
+    struct cube a, b, c;
+    size_t s, cell;
+    (void)state;
+
+    cube_init(&a, econ, 2, 2020, 0);
+    cube_init(&b, econ, 2, 2020, 0);
+    cube_init(&c, other, 2, 2020, 2);
+    cube_include_year(&a, 2020);
+    cube_series_find(&a, "pop", "", true, &s);
+    cube_set(&a, s, 1, 2020, 5, OBS_REPORTED, CUBE_LOADED, 1);
+    cube_include_year(&b, 2022);
+    cube_series_find(&b, "i99H", "sex=F", true, &s);
+    cube_set(&b, s, 0, 2022, 7, OBS_ESTIMATED, CUBE_COMPUTED, 2);
+    cube_set_sig(&b, s, 0, 2022, 42);
+    assert_false(cube_take_series(&a, &c));
+    assert_int_equal(c.nseries, 0);
+    assert_int_equal(a.nseries, 1);
+    assert_true(cube_take_series(&a, &b));
+    assert_int_equal(b.nseries, 0);
+    assert_int_equal(a.year0, 2020);
+    assert_int_equal(a.nyears, 3);
+    assert_int_equal(a.nseries, 2);
+    assert_true(cube_series_find(&a, "pop", "", false, &s));
+    assert_true(cube_cell(&a, 1, 2020, &cell));
+    assert_true(a.series[s].value[cell] == 5);
+    assert_true(cube_series_find(&a, "i99H", "sex=F", false, &s));
+    assert_true(cube_cell(&a, 0, 2022, &cell));
+    assert_true(a.series[s].value[cell] == 7);
+    assert_int_equal(a.series[s].status[cell], OBS_ESTIMATED);
+    assert_int_equal(a.series[s].batch[cell], 2);
+    assert_int_equal(a.series[s].sig[cell], 42);
+    assert_true(cube_cell(&a, 0, 2021, &cell));
+    assert_true(isnan(a.series[s].value[cell]));
+    cube_cleanup(&a);
+    cube_cleanup(&b);
+    cube_cleanup(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_rerun_is_incremental),
         cmocka_unit_test(test_sdg_parts),
         cmocka_unit_test(test_note_sig),
+        cmocka_unit_test(test_cube_take_series),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

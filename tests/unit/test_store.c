@@ -325,6 +325,110 @@ static void test_duplicates_fresh_and_not(void **state)
     assert_int_equal(c.rows, 1);
 }
 
+static void begin_read_at(struct store *s, int64_t t, int64_t read_at)
+{
+    struct store_batch_info info = {.kind = BATCH_COMPUTED,
+                                    .origin = "test",
+                                    .time = t,
+                                    .read_at = read_at};
+    struct err err = {0};
+
+    assert_ok(store_batch_begin(s, &info, &err), &err);
+}
+
+static int append(struct store *s, const char *ind, const char *eco, int year,
+                  const char *dims, double v, struct err *err)
+{
+    struct obs o = {.indicator = ind,
+                    .economy = eco,
+                    .year = year,
+                    .dims = dims,
+                    .value = v,
+                    .source = "src"};
+
+    return store_obs_append(s, &o, err);
+}
+
+/* store_obs_append: rows of several economies in any order are stored
+ * (and recorded for since_batch), duplicates are refused whichever call
+ * put the key first, and a read point that is not the newest batch means
+ * lookups (same content: nothing appended). */
+static void test_append(void **state)
+{
+    struct fixture *f = *state;
+    struct store_obs_query q = {0};
+    struct collect c;
+    struct err err = {0};
+    int64_t b1, b2, t;
+
+    begin(f->s, 10);
+    put(f->s, "pop", "KEN", 2000, "", 1, true);
+    b1 = commit(f->s);
+    begin_read_at(f->s, 20, b1);
+    assert_ok(append(f->s, "pop", "USA", 2001, "", 2, &err), &err);
+    assert_ok(append(f->s, "pop", "USA", 2000, "", 3, &err), &err);
+    assert_ok(append(f->s, "i99H", "KEN", 2000, "sex=F", 4, &err), &err);
+    assert_ok(append(f->s, "i99H", "KEN", 2000, "", 5, &err), &err);
+    assert_ok(append(f->s, "pop", "KEN", 2000, "", 6, &err), &err);
+    b2 = commit(f->s);
+    assert_true(b2 > b1);
+    assert_string_equal(run(f->s, &q, &c),
+                        "KEN i99H 2000  5 2;KEN i99H 2000 sex=F 4 2;"
+                        "KEN pop 2000  6 2;USA pop 2000  3 2;"
+                        "USA pop 2001  2 2;");
+    q.since_batch = b1;
+    run(f->s, &q, &c);
+    assert_int_equal(c.rows, 5);
+    q.since_batch = 0;
+    /* Duplicates: in one run of a series, in a series begun again, after
+     * store_obs_put and before it. */
+    assert_ok(store_last_revision(f->s, &b2, &t, &err), &err);
+    begin_read_at(f->s, 30, b2);
+    assert_ok(append(f->s, "pop", "KEN", 2005, "", 1, &err), &err);
+    assert_int_equal(append(f->s, "pop", "KEN", 2005, "", 2, &err),
+                     ERR_CONFLICT);
+    store_batch_rollback(f->s);
+    begin_read_at(f->s, 30, b2);
+    assert_ok(append(f->s, "pop", "KEN", 2005, "", 1, &err), &err);
+    assert_ok(append(f->s, "pop", "USA", 2005, "", 1, &err), &err);
+    assert_int_equal(append(f->s, "pop", "KEN", 2005, "", 2, &err),
+                     ERR_CONFLICT);
+    store_batch_rollback(f->s);
+    begin_read_at(f->s, 30, b2);
+    put(f->s, "pop", "BTN", 2005, "", 1, true);
+    assert_int_equal(append(f->s, "pop", "BTN", 2005, "", 2, &err),
+                     ERR_CONFLICT);
+    store_batch_rollback(f->s);
+    begin_read_at(f->s, 30, b2);
+    assert_ok(append(f->s, "pop", "BTN", 2005, "", 1, &err), &err);
+    {
+        struct obs o = {.indicator = "pop",
+                        .economy = "BTN",
+                        .year = 2005,
+                        .dims = "",
+                        .value = 2,
+                        .source = "src"};
+        assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_CONFLICT);
+    }
+    store_batch_rollback(f->s);
+    assert_int_equal(run(f->s, &q, &c)[0] != '\0', 1);
+    assert_int_equal(c.rows, 5);
+    /* A stale read point: the store looks up, and the same content adds
+     * nothing. */
+    begin_read_at(f->s, 40, b1);
+    assert_ok(append(f->s, "pop", "USA", 2000, "", 3, &err), &err);
+    assert_int_equal(commit(f->s), 0);
+    /* No read point at all: the same. */
+    begin_read_at(f->s, 40, 0);
+    assert_ok(append(f->s, "pop", "USA", 2000, "", 3, &err), &err);
+    assert_ok(append(f->s, "pop", "USA", 2001, "", 7, &err), &err);
+    assert_true(commit(f->s) > b2);
+    assert_string_equal(run(f->s, &q, &c),
+                        "KEN i99H 2000  5 2;KEN i99H 2000 sex=F 4 2;"
+                        "KEN pop 2000  6 2;USA pop 2000  3 2;"
+                        "USA pop 2001  7 3;");
+}
+
 static void test_many_rows_and_filters(void **state)
 {
     struct fixture *f = *state;
@@ -483,6 +587,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_since_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_fresh_and_not, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_append, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_rows_and_filters, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unknown_codes, setup, teardown),
