@@ -26,28 +26,6 @@ struct visit {
     size_t rows;
 };
 
-/* Run one statement; on failure prefix the error with what. */
-static int run(struct store *s, const struct store_stmt *q,
-               int64_t *out_changes, const char *what, struct err *err)
-{
-    if (store_exec(s, q, out_changes, err) != 0) {
-        if (err->code == ERR_STORAGE || err->code == ERR_CONFLICT ||
-            err->code == ERR_INVALID) {
-            err_prefix(err, "%s", what);
-        }
-        return err->code;
-    }
-    return 0;
-}
-
-/* Take the id of an INSERT ... RETURNING id. */
-static int take_id(void *ctx, const struct store_cells *row, struct err *err)
-{
-    (void)err;
-    *(int64_t *)ctx = store_cell_int(row, 0);
-    return 0;
-}
-
 #define T(row, i) store_cell_text(row, i)
 #define I(row, i) store_cell_int(row, i)
 
@@ -86,9 +64,9 @@ int cs_user_add(struct store *s, const struct cs_user *u, int64_t *out_id,
                            " password, disabled, created)"
                            " VALUES(" NEXT_ID("users") ", ?1, ?2, ?3, ?4, ?5,"
                                                        " ?6) RETURNING id",
-                           ps, ARRAY_COUNT(ps), take_id, &id};
+                           ps, ARRAY_COUNT(ps), store_cells_take_int, &id};
 
-    if (run(s, &q, NULL, "adding a user", err) != 0) {
+    if (store_exec_as(s, &q, NULL, "adding a user", err) != 0) {
         if (err->code == ERR_CONFLICT) {
             err_set(err, ERR_CONFLICT, "user '%s' exists", u->name);
         }
@@ -112,7 +90,7 @@ int cs_user_update(struct store *s, const struct cs_user *u, struct err *err)
                            " password=?4, disabled=?5 WHERE name=?1",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    if (run(s, &q, &changed, "updating a user", err) != 0) {
+    if (store_exec_as(s, &q, &changed, "updating a user", err) != 0) {
         return err->code;
     }
     if (changed == 0) {
@@ -130,7 +108,7 @@ int cs_user_get(struct store *s, const char *name, cs_user_fn fn, void *ctx,
                            " FROM users u WHERE u.name = ?1",
                            ps, ARRAY_COUNT(ps), user_row, &v};
 
-    if (run(s, &q, NULL, "reading a user", err) != 0) {
+    if (store_exec_as(s, &q, NULL, "reading a user", err) != 0) {
         return err->code;
     }
     return v.rows == 0 ? err_set(err, ERR_NOT_FOUND, "no user '%s'", name) : 0;
@@ -142,7 +120,7 @@ int cs_user_list(struct store *s, cs_user_fn fn, void *ctx, struct err *err)
     struct store_stmt q = {"SELECT " USER_COLS " FROM users u ORDER BY u.name",
                            NULL, 0, user_row, &v};
 
-    return run(s, &q, NULL, "reading users", err);
+    return store_exec_as(s, &q, NULL, "reading users", err);
 }
 
 int cs_token_add(struct store *s, int64_t user_id, const char *hash,
@@ -155,7 +133,7 @@ int cs_token_add(struct store *s, int64_t user_id, const char *hash,
                                                                  " ?3, ?4)",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "adding a token", err);
+    return store_exec_as(s, &q, NULL, "adding a token", err);
 }
 
 int cs_token_user(struct store *s, const char *hash, cs_user_fn fn, void *ctx,
@@ -169,7 +147,7 @@ int cs_token_user(struct store *s, const char *hash, cs_user_fn fn, void *ctx,
                            " AND u.disabled = 0",
                            ps, ARRAY_COUNT(ps), user_row, &v};
 
-    if (run(s, &q, NULL, "reading a token", err) != 0) {
+    if (store_exec_as(s, &q, NULL, "reading a token", err) != 0) {
         return err->code;
     }
     return v.rows == 0 ? err_set(err, ERR_AUTH, "unknown or revoked token") : 0;
@@ -184,7 +162,7 @@ int cs_token_revoke_all(struct store *s, int64_t user_id, int64_t time,
                            " WHERE user_id = ?1 AND revoked IS NULL",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    if (run(s, &q, &changed, "revoking tokens", err) != 0) {
+    if (store_exec_as(s, &q, &changed, "revoking tokens", err) != 0) {
         return err->code;
     }
     if (out_count != NULL) {
@@ -204,7 +182,7 @@ int cs_session_add(struct store *s, const char *hash, int64_t user_id,
                            " expires, address) VALUES(?1, ?2, ?3, ?4, ?5)",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "adding a session", err);
+    return store_exec_as(s, &q, NULL, "adding a session", err);
 }
 
 int cs_session_user(struct store *s, const char *hash, int64_t now,
@@ -218,7 +196,7 @@ int cs_session_user(struct store *s, const char *hash, int64_t now,
                            " AND u.disabled = 0",
                            ps, ARRAY_COUNT(ps), user_row, &v};
 
-    if (run(s, &q, NULL, "reading a session", err) != 0) {
+    if (store_exec_as(s, &q, NULL, "reading a session", err) != 0) {
         return err->code;
     }
     return v.rows == 0 ? err_set(err, ERR_AUTH, "no session or session expired")
@@ -231,7 +209,7 @@ int cs_session_delete(struct store *s, const char *hash, struct err *err)
     struct store_stmt q = {"DELETE FROM sessions WHERE hash = ?1", ps,
                            ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "ending a session", err);
+    return store_exec_as(s, &q, NULL, "ending a session", err);
 }
 
 /* ---- Files -------------------------------------------------------------- */
@@ -245,7 +223,7 @@ int cs_file_put(struct store *s, const char *sha256, const void *data,
                            " VALUES(?1, ?2, ?3) ON CONFLICT(sha256) DO NOTHING",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "keeping the file", err);
+    return store_exec_as(s, &q, NULL, "keeping the file", err);
 }
 
 static int file_row(void *ctx, const struct store_cells *row, struct err *err)
@@ -267,7 +245,7 @@ int cs_file_get(struct store *s, const char *sha256, struct buf *out,
     struct store_stmt q = {"SELECT content FROM files WHERE sha256 = ?1", ps,
                            ARRAY_COUNT(ps), file_row, &v};
 
-    if (run(s, &q, NULL, "reading a file", err) != 0) {
+    if (store_exec_as(s, &q, NULL, "reading a file", err) != 0) {
         return err->code;
     }
     return v.rows == 0 ? err_set(err, ERR_NOT_FOUND, "no file %.64s", sha256)
@@ -322,10 +300,10 @@ int cs_submission_add(struct store *s, const struct cs_submission *x,
         " VALUES(" NEXT_ID(
             "submissions") ", ?1, ?2, ?3, ?4, ?5, ?6, ?7,"
                            " ?8, ?9, ?8, ?10, 0, ?11, ?12) RETURNING id",
-        ps, ARRAY_COUNT(ps), take_id, out_id};
+        ps, ARRAY_COUNT(ps), store_cells_take_int, out_id};
 
     *out_id = 0;
-    return run(s, &q, NULL, "adding a submission", err);
+    return store_exec_as(s, &q, NULL, "adding a submission", err);
 }
 
 int cs_submission_get(struct store *s, int64_t id, cs_submission_fn fn,
@@ -336,7 +314,7 @@ int cs_submission_get(struct store *s, int64_t id, cs_submission_fn fn,
     struct store_stmt q = {"SELECT " SUB_COLS " FROM submissions WHERE id = ?1",
                            ps, ARRAY_COUNT(ps), sub_row, &v};
 
-    if (run(s, &q, NULL, "reading a submission", err) != 0) {
+    if (store_exec_as(s, &q, NULL, "reading a submission", err) != 0) {
         return err->code;
     }
     return v.rows == 0 ? err_set(err, ERR_NOT_FOUND, "no submission %lld",
@@ -391,7 +369,7 @@ int cs_submission_list(struct store *s, const char *state,
                            " WHERE (?1 = '' OR state = ?1) ORDER BY id DESC",
                            ps, ARRAY_COUNT(ps), sub_row, &v};
 
-    return run(s, &q, NULL, "reading submissions", err);
+    return store_exec_as(s, &q, NULL, "reading submissions", err);
 }
 
 int cs_submission_move(struct store *s, int64_t id, const char *from,
@@ -409,7 +387,8 @@ int cs_submission_move(struct store *s, int64_t id, const char *from,
                            " WHERE id = ?1 AND state = ?2",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    if (run(s, &q, &changed, "changing a submission's state", err) != 0) {
+    if (store_exec_as(s, &q, &changed, "changing a submission's state", err) !=
+        0) {
         return err->code;
     }
     if (changed == 0) {
@@ -428,7 +407,7 @@ int cs_submission_counts(struct store *s, int64_t id, int64_t errors,
                            " warnings = ?3 WHERE id = ?1",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "recording validation counts", err);
+    return store_exec_as(s, &q, NULL, "recording validation counts", err);
 }
 
 /* ---- Values, results, comments ------------------------------------------ */
@@ -466,7 +445,7 @@ int cs_value_add(struct store *s, const struct cs_value *v, struct err *err)
                            " ?7, ?8, ?9)",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "keeping a value", err);
+    return store_exec_as(s, &q, NULL, "keeping a value", err);
 }
 
 int cs_value_list(struct store *s, int64_t submission, cs_value_fn fn,
@@ -480,7 +459,7 @@ int cs_value_list(struct store *s, int64_t submission, cs_value_fn fn,
                            " ORDER BY seq",
                            ps, ARRAY_COUNT(ps), value_row, &v};
 
-    return run(s, &q, NULL, "reading values", err);
+    return store_exec_as(s, &q, NULL, "reading values", err);
 }
 
 int cs_value_comment(struct store *s, int64_t submission, const char *cell,
@@ -493,7 +472,7 @@ int cs_value_comment(struct store *s, int64_t submission, const char *cell,
                            " WHERE submission_id = ?1 AND cell = ?2",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    if (run(s, &q, &changed, "commenting a value", err) != 0) {
+    if (store_exec_as(s, &q, &changed, "commenting a value", err) != 0) {
         return err->code;
     }
     if (changed == 0) {
@@ -533,7 +512,7 @@ int cs_result_put(struct store *s, const struct cs_result *r, struct err *err)
                            " SET severity = ?3, outcome = ?4, detail = ?5",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "keeping a rule result", err);
+    return store_exec_as(s, &q, NULL, "keeping a rule result", err);
 }
 
 int cs_result_list(struct store *s, int64_t submission, cs_result_fn fn,
@@ -546,7 +525,7 @@ int cs_result_list(struct store *s, int64_t submission, cs_result_fn fn,
                            " WHERE submission_id = ?1 ORDER BY rule_id",
                            ps, ARRAY_COUNT(ps), result_row, &v};
 
-    return run(s, &q, NULL, "reading rule results", err);
+    return store_exec_as(s, &q, NULL, "reading rule results", err);
 }
 
 static int comment_row(void *ctx, const struct store_cells *row,
@@ -576,7 +555,7 @@ int cs_comment_add(struct store *s, const struct cs_comment *c, struct err *err)
                                                                  " ?3, ?4, ?5)",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "adding a comment", err);
+    return store_exec_as(s, &q, NULL, "adding a comment", err);
 }
 
 int cs_comment_list(struct store *s, int64_t submission, cs_comment_fn fn,
@@ -589,7 +568,7 @@ int cs_comment_list(struct store *s, int64_t submission, cs_comment_fn fn,
                            " WHERE submission_id = ?1 ORDER BY id",
                            ps, ARRAY_COUNT(ps), comment_row, &v};
 
-    return run(s, &q, NULL, "reading comments", err);
+    return store_exec_as(s, &q, NULL, "reading comments", err);
 }
 
 /* ---- Rules -------------------------------------------------------------- */
@@ -598,7 +577,7 @@ int cs_rules_clear(struct store *s, struct err *err)
 {
     struct store_stmt q = {"DELETE FROM rules", NULL, 0, NULL, NULL};
 
-    return run(s, &q, NULL, "clearing the rules", err);
+    return store_exec_as(s, &q, NULL, "clearing the rules", err);
 }
 
 int cs_rule_put(struct store *s, const struct cs_rule *r, struct err *err)
@@ -616,7 +595,7 @@ int cs_rule_put(struct store *s, const struct cs_rule *r, struct err *err)
                            " message = ?6",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "keeping a rule", err);
+    return store_exec_as(s, &q, NULL, "keeping a rule", err);
 }
 
 static int rule_row(void *ctx, const struct store_cells *row, struct err *err)
@@ -636,7 +615,7 @@ int cs_rule_list(struct store *s, cs_rule_fn fn, void *ctx, struct err *err)
                            " expression, message FROM rules ORDER BY id",
                            NULL, 0, rule_row, &v};
 
-    return run(s, &q, NULL, "reading the rules", err);
+    return store_exec_as(s, &q, NULL, "reading the rules", err);
 }
 
 /* ---- Audit -------------------------------------------------------------- */
@@ -655,7 +634,7 @@ int cs_audit_add(struct store *s, const struct cs_audit *a, struct err *err)
                                                        " ?6, ?7)",
                            ps, ARRAY_COUNT(ps), NULL, NULL};
 
-    return run(s, &q, NULL, "writing the audit log", err);
+    return store_exec_as(s, &q, NULL, "writing the audit log", err);
 }
 
 static int audit_row(void *ctx, const struct store_cells *row, struct err *err)
@@ -695,7 +674,7 @@ int cs_audit_list(struct store *s, const struct cs_audit_filter *f,
                            " AND time >= ?4 ORDER BY id LIMIT ?5",
                            ps, ARRAY_COUNT(ps), audit_row, &v};
 
-    return run(s, &q, NULL, "reading the audit log", err);
+    return store_exec_as(s, &q, NULL, "reading the audit log", err);
 }
 
 /* ---- Backup and restore ------------------------------------------------- */

@@ -11,26 +11,6 @@
 #include "../core/mem.h"
 #include "store_int.h"
 
-static int run(struct store *s, const struct store_stmt *q, const char *what,
-               struct err *err)
-{
-    if (store_exec(s, q, NULL, err) != 0) {
-        if (err->code == ERR_STORAGE || err->code == ERR_CONFLICT ||
-            err->code == ERR_INVALID) {
-            err_prefix(err, "plan store: %s", what);
-        }
-        return err->code;
-    }
-    return 0;
-}
-
-static int take_id(void *ctx, const struct store_cells *row, struct err *err)
-{
-    (void)err;
-    *(int64_t *)ctx = store_cell_int(row, 0);
-    return 0;
-}
-
 int plan_store_save(struct store *s, const char *doc,
                     const struct plan_version *info, int64_t *out_id,
                     struct err *err)
@@ -50,9 +30,10 @@ int plan_store_save(struct store *s, const char *doc,
         " set_illustrative, doc)"
         " VALUES((SELECT coalesce(max(id), 0) + 1 FROM plan_versions),"
         " ?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-        ps, ARRAY_COUNT(ps), take_id, &id};
+        ps, ARRAY_COUNT(ps), store_cells_take_int, &id};
 
-    if (run(s, &q, "saving a plan version", err) != 0) {
+    if (store_exec_as(s, &q, NULL, "plan store: saving a plan version", err) !=
+        0) {
         return err->code;
     }
     if (out_id != NULL) {
@@ -88,7 +69,7 @@ static int read_doc(struct store *s, const char *sql, int64_t id,
     struct store_stmt q = {sql, ps, id != 0 ? 1 : 0, doc_row, out};
 
     memset(out, 0, sizeof(*out));
-    if (run(s, &q, "reading the plan", err) != 0) {
+    if (store_exec_as(s, &q, NULL, "plan store: reading the plan", err) != 0) {
         xfree(out->doc);
         out->doc = NULL;
         return err->code;
@@ -135,7 +116,8 @@ int plan_store_last(struct store *s, int64_t *out_id, int64_t *out_time,
 
     *out_id = 0;
     *out_time = 0;
-    if (run(s, &q, "reading the plan version", err) != 0) {
+    if (store_exec_as(s, &q, NULL, "plan store: reading the plan version",
+                      err) != 0) {
         return err->code;
     }
     *out_id = v[0];
@@ -192,5 +174,6 @@ int plan_store_history(struct store *s, size_t limit, plan_version_fn fn,
                            " ORDER BY id DESC LIMIT ?1",
                            ps, ARRAY_COUNT(ps), version_row, &h};
 
-    return run(s, &q, "reading the plan history", err);
+    return store_exec_as(s, &q, NULL, "plan store: reading the plan history",
+                         err);
 }

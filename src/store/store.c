@@ -438,6 +438,27 @@ int store_exec(struct store *s, const struct store_stmt *q,
     return s->ops->exec(s, q, out_changes, err);
 }
 
+int store_exec_as(struct store *s, const struct store_stmt *q,
+                  int64_t *out_changes, const char *what, struct err *err)
+{
+    if (store_exec(s, q, out_changes, err) != 0) {
+        if (err->code == ERR_STORAGE || err->code == ERR_CONFLICT ||
+            err->code == ERR_INVALID) {
+            err_prefix(err, "%s", what);
+        }
+        return err->code;
+    }
+    return 0;
+}
+
+int store_cells_take_int(void *ctx, const struct store_cells *row,
+                         struct err *err)
+{
+    (void)err;
+    *(int64_t *)ctx = store_cell_int(row, 0);
+    return 0;
+}
+
 int64_t store_cell_int(const struct store_cells *row, size_t i)
 {
     int64_t v = 0;

@@ -87,6 +87,17 @@ struct store_stmt {
 int store_exec(struct store *s, const struct store_stmt *q,
                int64_t *out_changes, struct err *err) WARN_UNUSED_RESULT;
 
+/* store_exec with its database errors (ERR_STORAGE, ERR_CONFLICT,
+ * ERR_INVALID) prefixed by what ("saving a plan version: ..."); a
+ * callback's own error passes unchanged. */
+int store_exec_as(struct store *s, const struct store_stmt *q,
+                  int64_t *out_changes, const char *what,
+                  struct err *err) WARN_UNUSED_RESULT;
+/* A store_cells_fn that stores cell 0 as an int64 in *(int64_t *)ctx (the
+ * id of an INSERT ... RETURNING id, a count). Cannot fail. */
+int store_cells_take_int(void *ctx, const struct store_cells *row,
+                         struct err *err);
+
 /* Cell i of row as an int64 (0 for NULL or not a number) or a double (0
  * likewise), or as text ("" for NULL). Cannot fail. */
 int64_t store_cell_int(const struct store_cells *row, size_t i);

@@ -415,19 +415,26 @@ static void concurrent(const char *path)
     store_close(s);
 }
 
-static void test_concurrent_writers(void **state)
+/* Run `run` on a fresh SQLite store, then (when PostgreSQL is there) on
+ * a fresh PostgreSQL database. */
+static void on_each_backend(const char *name, void (*run)(const char *))
 {
-    char *sq = fresh_store(false, "conc");
+    char *sq = fresh_store(false, name);
 
-    (void)state;
-    concurrent(sq);
+    run(sq);
     unlink(sq);
     xfree(sq);
     if (have_pg()) {
-        char *pg = fresh_store(true, "conc");
-        concurrent(pg);
+        char *pg = fresh_store(true, name);
+        run(pg);
         xfree(pg);
     }
+}
+
+static void test_concurrent_writers(void **state)
+{
+    (void)state;
+    on_each_backend("conc", concurrent);
 }
 
 /* ---- Data collection and plan versions (collect_store.h, plan_store.h) */
@@ -1070,17 +1077,8 @@ static void concurrent_approvals(const char *path)
 
 static void test_concurrent_approvals(void **state)
 {
-    char *sq = fresh_store(false, "appr");
-
     (void)state;
-    concurrent_approvals(sq);
-    unlink(sq);
-    xfree(sq);
-    if (have_pg()) {
-        char *pg = fresh_store(true, "appr");
-        concurrent_approvals(pg);
-        xfree(pg);
-    }
+    on_each_backend("appr", concurrent_approvals);
 }
 
 int main(void)
