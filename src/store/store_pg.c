@@ -63,9 +63,18 @@
     "SELECT DISTINCT ON (year, dims) year, dims, batch_id, value, status,"     \
     " source_id, note FROM obs WHERE indicator_id = $1 AND area_id = $2"       \
     " ORDER BY year, dims, batch_id DESC"
+/* Binary COPY (copy_bin_*): the server neither parses numbers nor splits
+ * text, and the client formats none. Its fields must match the column
+ * types exactly: every id, year and status column is INTEGER (int4 on
+ * PostgreSQL, store_sql_render), value DOUBLE PRECISION, dims and note
+ * TEXT; a mismatch fails the COPY ("incorrect binary data format"). */
 #define PG_OBS_COPY                                                            \
     "COPY obs(indicator_id, area_id, year, dims, batch_id, value, status,"     \
-    " source_id, note) FROM STDIN"
+    " source_id, note) FROM STDIN (FORMAT binary)"
+#define PG_OBS_COPY_FIELDS 9
+#define PG_SERIES_COPY                                                         \
+    "COPY batch_series(batch_id, area_id, indicator_id) FROM STDIN"            \
+    " (FORMAT binary)"
 /* A load into an empty obs table builds the key index once, after the
  * rows are in (as pg_restore does), instead of row by row: the key is
  * dropped at batch start (inside a savepoint: a role that may not alter
@@ -190,7 +199,7 @@ struct cur_row {
     double value;
     int status;
     int64_t source;
-    char *note; /* owned, "" for none */
+    char *note; /* owned, "" for none; NULL in rows of this batch */
 };
 
 struct pg {
@@ -220,6 +229,7 @@ struct pg {
     int64_t *app_pairs;     /* area id, indicator id, ...; for batch_series */
     size_t app_count, app_cap;
     bool series_ok;
+    bool series_appended; /* this batch appended to the current series */
     size_t series_ind, series_area;
     struct strmap keys; /* "year\tdims" → index into rows */
     struct cur_row *rows;
@@ -229,6 +239,7 @@ struct pg {
     size_t copy_cols;
     /* The COPY being streamed: its statement and whether it is open. */
     const char *copy_sql;
+    bool copy_binary; /* copy_sql is FORMAT binary: header and trailer */
     bool copy_open;
     struct buf copy_stmt; /* store_copy's COPY statement */
 };
@@ -627,6 +638,7 @@ static void series_reset(struct pg *p)
     p->row_count = 0;
     strmap_cleanup(&p->keys);
     p->series_ok = false;
+    p->series_appended = false;
 }
 
 /* Abandon an open COPY (the transaction is rolled back next). */
@@ -1191,6 +1203,7 @@ static int pg_batch_begin(struct store *s, const struct store_batch_info *info,
     p->tx = 2;
     batch_state_drop(p);
     p->copy_sql = PG_OBS_COPY;
+    p->copy_binary = true;
     r = run(p, PS_BATCH_LAST, NULL, err);
     if (!r) {
         goto fail;
@@ -1307,6 +1320,70 @@ static void copy_text(struct buf *b, const char *s)
     buf_append(b, run_start, (size_t)(s - run_start));
 }
 
+/* Binary COPY encoding (PostgreSQL's "Binary Format" of COPY): an
+ * 11-byte signature, flags and header-extension length (both 0), then per
+ * row a 16-bit field count and per field a 32-bit length (-1: NULL) and
+ * the value in network byte order; a 16-bit -1 ends the stream. */
+static const char copy_bin_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0";
+static const char copy_bin_trailer[2] = {'\377', '\377'};
+
+static void copy_bin_be(unsigned char *out, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--) {
+        out[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+/* Start a row of count fields. */
+static void copy_bin_row(struct buf *b, int count)
+{
+    unsigned char out[2];
+
+    copy_bin_be(out, (uint64_t)count, 2);
+    buf_append(b, out, sizeof(out));
+}
+
+/* An int4 field. */
+static void copy_bin_int4(struct buf *b, int64_t v)
+{
+    unsigned char out[8];
+
+    copy_bin_be(out, 4, 4);
+    copy_bin_be(out + 4, (uint64_t)(uint32_t)(int32_t)v, 4);
+    buf_append(b, out, sizeof(out));
+}
+
+/* A float8 field: the IEEE 754 bits (-0, denormals and every digit kept). */
+static void copy_bin_float8(struct buf *b, double v)
+{
+    unsigned char out[12];
+    uint64_t bits;
+
+    memcpy(&bits, &v, sizeof(bits));
+    copy_bin_be(out, 8, 4);
+    copy_bin_be(out + 4, bits, 8);
+    buf_append(b, out, sizeof(out));
+}
+
+/* A text field of len bytes (the server checks the encoding, as for text
+ * COPY), or NULL when s is NULL. */
+static void copy_bin_text(struct buf *b, const char *s, size_t len)
+{
+    unsigned char out[4];
+
+    copy_bin_be(out, s ? (uint64_t)(uint32_t)len : 0xffffffffu, 4);
+    buf_append(b, out, sizeof(out));
+    if (s) {
+        buf_append(b, s, len);
+    }
+}
+
+static void copy_bin_null(struct buf *b)
+{
+    copy_bin_text(b, NULL, 0);
+}
+
 /* COPY streaming. Rows are appended to p->copy; copy_flush starts the
  * COPY command if needed and hands the buffer to libpq, so the server
  * works on earlier rows while we parse later ones. No other statement can
@@ -1323,6 +1400,11 @@ static int copy_flush(struct pg *p, struct err *err)
         }
         PQclear(r);
         p->copy_open = true;
+        if (p->copy_binary &&
+            PQputCopyData(p->conn, copy_bin_header,
+                          (int)sizeof(copy_bin_header)) != 1) {
+            return pg_fail(p, err, "sending COPY data");
+        }
     }
     if (PQputCopyData(p->conn, p->copy.data, (int)p->copy.len) != 1) {
         return pg_fail(p, err, "sending COPY data");
@@ -1341,6 +1423,11 @@ static int copy_end(struct pg *p, struct err *err)
         return rc;
     }
     p->copy_open = false;
+    if (rc == 0 && p->copy_binary &&
+        PQputCopyData(p->conn, copy_bin_trailer,
+                      (int)sizeof(copy_bin_trailer)) != 1) {
+        rc = pg_fail(p, err, "sending COPY data");
+    }
     if (PQputCopyEnd(p->conn, rc == 0 ? NULL : "aborted") != 1 && rc == 0) {
         rc = pg_fail(p, err, "ending COPY");
     }
@@ -1365,6 +1452,15 @@ static int key_restore(struct pg *p, struct err *err)
     }
     p->key_dropped = false;
     return 0;
+}
+
+/* The key of (year, dims) within the current series into p->key: the
+ * year's 4 bytes, then the dims (no separator needed: fixed width). */
+static void series_key(struct pg *p, int year, const char *dims)
+{
+    buf_reset(&p->key);
+    buf_append(&p->key, &year, sizeof(year));
+    buf_append(&p->key, dims, strlen(dims));
 }
 
 /* Make the series (ind, area) the current one: its current values as of
@@ -1395,8 +1491,7 @@ static int series_load(struct pg *p, size_t ind, size_t area, struct err *err)
     }
     for (int i = 0; i < PQntuples(r); i++) {
         struct cur_row *row;
-        buf_reset(&p->key);
-        buf_printf(&p->key, "%s\t%s", PQgetvalue(r, i, 0), cell(r, i, 1));
+        series_key(p, (int)cell_i64(r, i, 0), cell(r, i, 1));
         if (p->row_count == p->row_cap) {
             p->row_cap = p->row_cap ? p->row_cap * 2 : 64;
             p->rows = xreallocarray(p->rows, p->row_cap, sizeof(*p->rows));
@@ -1414,6 +1509,43 @@ static int series_load(struct pg *p, size_t ind, size_t area, struct err *err)
     return 0;
 }
 
+/* The cache indices of o's indicator and area; a load gives one series
+ * row after row, so the current series' codes are tried first. */
+static int obs_codes(struct pg *p, const struct obs *o, size_t *out_ind,
+                     size_t *out_area, struct err *err)
+{
+    if (p->series_ok &&
+        strcmp(o->indicator, p->inds[p->series_ind].code) == 0 &&
+        strcmp(o->economy, p->areas[p->series_area].code) == 0) {
+        *out_ind = p->series_ind;
+        *out_area = p->series_area;
+        return 0;
+    }
+    if (find_ind(p, o->indicator, out_ind, err) != 0 ||
+        find_area(p, o->economy, out_area, err) != 0) {
+        return err->code;
+    }
+    return 0;
+}
+
+/* Record that this batch appended to the series (ind, area), once per
+ * series (for batch_series; a load may come back to a series). */
+static void series_appended(struct pg *p, size_t ind, size_t area)
+{
+    int32_t pair[2] = {(int32_t)p->areas[area].id, (int32_t)p->inds[ind].id};
+
+    p->series_appended = true;
+    if (!strmap_put(&p->appended, (const char *)pair, sizeof(pair), 0)) {
+        return;
+    }
+    if (p->app_count + 2 > p->app_cap) {
+        p->app_cap = p->app_cap ? p->app_cap * 2 : 64;
+        p->app_pairs = xreallocarray(p->app_pairs, p->app_cap, sizeof(int64_t));
+    }
+    p->app_pairs[p->app_count++] = p->areas[area].id;
+    p->app_pairs[p->app_count++] = p->inds[ind].id;
+}
+
 static int pg_obs_put(struct store *s, const struct obs *o, bool *out_changed,
                       struct err *err)
 {
@@ -1423,7 +1555,6 @@ static int pg_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     const char *dims = o->dims ? o->dims : "";
     const char *note = o->note ? o->note : "";
     struct cur_row *row;
-    char num[40];
 
     if (out_changed) {
         *out_changed = false;
@@ -1431,8 +1562,7 @@ static int pg_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     if (p->tx != 2) {
         return err_set(err, ERR_CONFLICT, "no batch is open");
     }
-    if (find_ind(p, o->indicator, &ind, err) != 0 ||
-        find_area(p, o->economy, &area, err) != 0 ||
+    if (obs_codes(p, o, &ind, &area, err) != 0 ||
         store_check_obs(o, err) != 0 ||
         source_id(p, o->source, &src, err) != 0) {
         return err->code;
@@ -1442,8 +1572,7 @@ static int pg_obs_put(struct store *s, const struct obs *o, bool *out_changed,
             return err->code;
         }
     }
-    buf_reset(&p->key);
-    buf_printf(&p->key, "%d\t%s", o->year, dims);
+    series_key(p, o->year, dims);
     if (strmap_get(&p->keys, p->key.data, p->key.len, &k)) {
         row = &p->rows[k];
         if (row->batch == p->batch_id) {
@@ -1467,41 +1596,31 @@ static int pg_obs_put(struct store *s, const struct obs *o, bool *out_changed,
     row->value = o->value;
     row->status = (int)o->status;
     row->source = src;
-    row->note = xstrdup(note);
+    /* A row of this batch is never compared (a second value for its key is
+     * a duplicate), so its note is not kept. */
+    row->note = NULL;
     /* indicator_id area_id year dims batch_id value status source_id note */
-    buf_printf(&p->copy, "%lld\t%lld\t%d\t", (long long)p->inds[ind].id,
-               (long long)p->areas[area].id, o->year);
-    copy_text(&p->copy, dims);
-    fmt_double(num, sizeof(num), o->value);
-    buf_printf(&p->copy, "\t%lld\t%s\t%d\t", (long long)p->batch_id, num,
-               (int)o->status);
+    copy_bin_row(&p->copy, PG_OBS_COPY_FIELDS);
+    copy_bin_int4(&p->copy, p->inds[ind].id);
+    copy_bin_int4(&p->copy, p->areas[area].id);
+    copy_bin_int4(&p->copy, o->year);
+    copy_bin_text(&p->copy, dims, strlen(dims));
+    copy_bin_int4(&p->copy, p->batch_id);
+    copy_bin_float8(&p->copy, o->value);
+    copy_bin_int4(&p->copy, (int64_t)o->status);
     if (src) {
-        buf_printf(&p->copy, "%lld\t", (long long)src);
+        copy_bin_int4(&p->copy, src);
     } else {
-        buf_puts(&p->copy, "\\N\t");
+        copy_bin_null(&p->copy);
     }
     if (note[0]) {
-        copy_text(&p->copy, note);
+        copy_bin_text(&p->copy, note, strlen(note));
     } else {
-        buf_puts(&p->copy, "\\N");
+        copy_bin_null(&p->copy);
     }
-    buf_putc(&p->copy, '\n');
     p->batch_changed++;
-    {
-        char pk[48];
-        int n =
-            snprintf(pk, sizeof(pk), "%lld\t%lld", (long long)p->areas[area].id,
-                     (long long)p->inds[ind].id);
-        if (!strmap_get(&p->appended, pk, (size_t)n, &k)) {
-            strmap_put(&p->appended, pk, (size_t)n, 0);
-            if (p->app_count + 2 > p->app_cap) {
-                p->app_cap = p->app_cap ? p->app_cap * 2 : 64;
-                p->app_pairs =
-                    xreallocarray(p->app_pairs, p->app_cap, sizeof(int64_t));
-            }
-            p->app_pairs[p->app_count++] = p->areas[area].id;
-            p->app_pairs[p->app_count++] = p->inds[ind].id;
-        }
+    if (!p->series_appended) {
+        series_appended(p, ind, area);
     }
     if (out_changed) {
         *out_changed = true;
@@ -1534,21 +1653,22 @@ static int pg_batch_commit(struct store *s, int64_t *out_batch,
         pg_rollback(s);
         return err->code;
     }
-    /* The series appended to, for since_batch (store.h). */
+    /* The series appended to, for since_batch (store.h): one COPY (each
+     * pair once, and the batch is new, so no row can already be there). */
+    p->copy_sql = PG_SERIES_COPY;
     for (size_t i = 0; i + 1 < p->app_count; i += 2) {
-        struct params bs = {0};
-        p_int(&bs, p->batch_id);
-        p_int(&bs, p->app_pairs[i]);
-        p_int(&bs, p->app_pairs[i + 1]);
-        r = run_sql(p,
-                    "INSERT INTO batch_series(batch_id, area_id,"
-                    " indicator_id) VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    &bs, err);
-        if (!r) {
+        copy_bin_row(&p->copy, 3);
+        copy_bin_int4(&p->copy, p->batch_id);
+        copy_bin_int4(&p->copy, p->app_pairs[i]);
+        copy_bin_int4(&p->copy, p->app_pairs[i + 1]);
+        if (p->copy.len >= COPY_CHUNK && copy_flush(p, err) != 0) {
             pg_rollback(s);
             return err->code;
         }
-        PQclear(r);
+    }
+    if (copy_end(p, err) != 0) {
+        pg_rollback(s);
+        return err->code;
     }
     p_int(&ps, p->batch_changed);
     p_int(&ps, p->batch_id);
@@ -1992,6 +2112,7 @@ static int pg_copy_table_begin(struct store *s, size_t table, struct err *err)
     buf_printf(&p->copy_stmt, "COPY %s(%s) FROM STDIN",
                store_sql_tables[table].name, store_sql_tables[table].cols);
     p->copy_sql = p->copy_stmt.data;
+    p->copy_binary = false;
     buf_reset(&p->copy);
     p->copy_cols = strlen(store_sql_tables[table].types);
     return 0;
