@@ -1362,12 +1362,17 @@ static void copy_bin_int4(struct buf *b, int64_t v)
     buf_append(b, out, sizeof(out));
 }
 
-/* A float8 field: the IEEE 754 bits (-0, denormals and every digit kept). */
+/* A float8 field: the IEEE 754 bits (denormals and every digit kept), but
+ * -0 as 0: SQLite stores a REAL -0.0 as the integer 0 and reads back 0, so
+ * both backends give the same output. */
 static void copy_bin_float8(struct buf *b, double v)
 {
     unsigned char out[12];
     uint64_t bits;
 
+    if (v == 0) {
+        v = 0.0;
+    }
     memcpy(&bits, &v, sizeof(bits));
     copy_bin_be(out, 8, 4);
     copy_bin_be(out + 4, bits, 8);
