@@ -19,9 +19,11 @@
  * may have values for (none when the store had no observations at batch
  * start), decides there whether the value changed or repeats a key of this
  * batch, and appends changed rows to a COPY buffer sent with COPY obs FROM
- * STDIN (text format) whenever it fills and at commit: all inside the
- * batch's one transaction. Every value travels as a bound parameter or in
- * the COPY stream, never in SQL text. */
+ * STDIN (binary format) whenever it fills and at commit, without waiting
+ * for the server unless it falls 8 MB behind; the series appended to go to
+ * batch_series in one more COPY at commit: all inside the batch's one
+ * transaction. Every value travels as a bound parameter or in the COPY
+ * stream, never in SQL text. */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <limits.h>
