@@ -501,6 +501,85 @@ static void test_copy_sqlite_to_pg(void **state)
     xfree(a);
 }
 
+/* PostgreSQL only (SQLite does not check the encoding of text): a row the
+ * server refuses early in a COPY, followed by more data than the client
+ * keeps unsent (8 MB), fails the batch with the server's message
+ * and leaves the store as it was, into an empty table and into one with
+ * rows. */
+static void refused_row(const char *path)
+{
+    struct err err = {0};
+    struct store *s = store_open(path, STORE_OPEN_CREATE, &err);
+    struct store_batch_info info = {
+        .kind = BATCH_LOAD, .origin = "test", .file = "bad.csv", .time = 10};
+    struct obs o = {.indicator = "I2", .economy = "AAA", .dims = ""};
+    struct store_obs_query all = {0};
+    struct buf before, after;
+    int64_t batch = 0, changed = 0;
+    char note[8192];
+
+    memset(note, 'n', sizeof(note) - 1);
+    note[sizeof(note) - 1] = '\0';
+    assert_non_null(s);
+    buf_init(&before);
+    buf_init(&after);
+    put_reference(s);
+    for (int round = 0; round < 2; round++) {
+        buf_reset(&before);
+        assert_ok(store_obs_query(s, &all, dump_obs, &before, &err), &err);
+        assert_ok(store_batch_begin(s, &info, &err), &err);
+        /* 4 series x 200 years x 2 dims, 8 KB notes: 12.8 MB. */
+        for (int i = 0; i < 1600; i++) {
+            o.economy = i / 400 % 2 ? "AAA" : "BBB";
+            o.indicator = i / 800 ? "I1" : "I2";
+            o.year = 1900 + i / 2 % 200;
+            o.dims = i % 2 ? "sex=F" : "";
+            o.value = i + 0.5;
+            o.note = i == 10 ? "bad \xff byte" : note;
+            if (store_obs_put(s, &o, NULL, &err) != 0) {
+                break;
+            }
+        }
+        if (err.code == 0) {
+            assert_int_equal(store_batch_commit(s, &batch, &changed, &err),
+                             ERR_STORAGE);
+        } else {
+            store_batch_rollback(s);
+        }
+        assert_int_equal(err.code, ERR_STORAGE);
+        assert_non_null(strstr(err.msg, "invalid byte sequence"));
+        err = (struct err){0};
+        buf_reset(&after);
+        assert_ok(store_obs_query(s, &all, dump_obs, &after, &err), &err);
+        assert_string_equal(before.data ? before.data : "",
+                            after.data ? after.data : "");
+        /* Then a good batch, so that the second round loads into a table
+         * with rows (and the first proved the connection still works). */
+        o = (struct obs){.indicator = "I2",
+                         .economy = "AAA",
+                         .year = 2000 + round,
+                         .dims = "",
+                         .value = 1};
+        assert_ok(load(s, 20 + round, &o, 1, &batch, &changed, &err), &err);
+        assert_int_equal(changed, 1);
+    }
+    buf_cleanup(&before);
+    buf_cleanup(&after);
+    store_close(s);
+}
+
+static void test_refused_row(void **state)
+{
+    (void)state;
+    if (!have_pg()) {
+        print_message("SKIP: ICTDEV_TEST_PG not set\n");
+        return;
+    }
+    char *pg = fresh_store(true, "refused");
+    refused_row(pg);
+    xfree(pg);
+}
+
 /* N processes x K batches, each changing the same key: nothing lost. */
 static void concurrent(const char *path)
 {
@@ -590,6 +669,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_on_both),
         cmocka_unit_test(test_edge_values),
+        cmocka_unit_test(test_refused_row),
         cmocka_unit_test(test_copy_sqlite_to_pg),
         cmocka_unit_test(test_concurrent_writers),
     };
