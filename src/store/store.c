@@ -25,6 +25,7 @@ struct store *store_open(const char *path, unsigned flags, struct err *err)
 void store_close(struct store *s)
 {
     if (s) {
+        store_writer_end(s);
         s->ops->close(s);
     }
 }
@@ -151,46 +152,52 @@ int store_code_map_list(struct store *s, store_code_map_fn fn, void *ctx,
 int store_batch_begin(struct store *s, const struct store_batch_info *info,
                       struct err *err)
 {
-    return s->ops->batch_begin(s, info, err);
-}
+    struct store_batch_open b = {0};
 
-int store_obs_put(struct store *s, const struct obs *o, bool *out_changed,
-                  struct err *err)
-{
-    return s->ops->obs_put(s, o, out_changed, err);
-}
-
-int store_obs_append(struct store *s, const struct obs *o, struct err *err)
-{
-    if (s->ops->obs_append == NULL) {
-        return s->ops->obs_put(s, o, NULL, err);
+    if (s->ops->batch_begin(s, info, &b, err) != 0) {
+        return err->code;
     }
-    return s->ops->obs_append(s, o, err);
+    store_writer_begin(s, &b);
+    return 0;
 }
 
 int store_batch_commit(struct store *s, int64_t *out_batch,
                        int64_t *out_changed, struct err *err)
 {
-    return s->ops->batch_commit(s, out_batch, out_changed, err);
+    int64_t changed = 0;
+    int64_t id = 0;
+
+    *out_batch = 0;
+    if (out_changed) {
+        *out_changed = 0;
+    }
+    if (!s->w) {
+        return err_set(err, ERR_CONFLICT, "no batch is open");
+    }
+    if (store_writer_flush(s, &id, &changed, err) != 0) {
+        store_batch_rollback(s);
+        return err->code;
+    }
+    store_writer_end(s);
+    if (changed == 0) {
+        /* Nothing appended: keep no batch (new sources go too). */
+        s->ops->batch_rollback(s);
+        return 0;
+    }
+    if (s->ops->batch_commit(s, changed, err) != 0) {
+        return err->code;
+    }
+    *out_batch = id;
+    if (out_changed) {
+        *out_changed = changed;
+    }
+    return 0;
 }
 
 void store_batch_rollback(struct store *s)
 {
+    store_writer_end(s);
     s->ops->batch_rollback(s);
-}
-
-int store_obs_query(struct store *s, const struct store_obs_query *q,
-                    store_obs_fn fn, void *ctx, struct err *err)
-{
-    return s->ops->obs_query(s, q, fn, ctx, err);
-}
-
-int store_obs_history(struct store *s, const char *indicator,
-                      const char *economy, int year, const char *dims,
-                      store_history_fn fn, void *ctx, struct err *err)
-{
-    return s->ops->obs_history(s, indicator, economy, year, dims ? dims : "",
-                               fn, ctx, err);
 }
 
 int store_batch_list(struct store *s, size_t limit, store_batch_fn fn,
@@ -205,11 +212,6 @@ int store_last_revision(struct store *s, int64_t *out_batch, int64_t *out_time,
     return s->ops->last_revision(s, out_batch, out_time, err);
 }
 
-int store_counts(struct store *s, struct store_counts *out, struct err *err)
-{
-    return s->ops->counts(s, out, err);
-}
-
 bool store_path_is_pg(const char *path)
 {
     return strncmp(path, "postgresql://", 13) == 0 ||
@@ -219,6 +221,111 @@ bool store_path_is_pg(const char *path)
 const char *store_backend(const struct store *s)
 {
     return s->ops->name;
+}
+
+/* ---- The code cache -------------------------------------------------- */
+
+void store_codes_add(struct store_codes *c, bool area, int64_t id,
+                     const char *code, bool is_group)
+{
+    struct store_code **v = area ? &c->areas : &c->inds;
+    size_t *n = area ? &c->area_count : &c->ind_count;
+    size_t *cap = area ? &c->area_cap : &c->ind_cap;
+
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        *v = xreallocarray(*v, *cap, sizeof(**v));
+    }
+    (*v)[*n].id = id;
+    (*v)[*n].code = xstrdup(code);
+    (*v)[*n].is_group = is_group;
+    strmap_put(area ? &c->area_ids : &c->ind_ids, code, strlen(code), *n);
+    (*n)++;
+}
+
+/* id → index + 1 for the n codes of v. */
+static size_t *index_by_id(const struct store_code *v, size_t n,
+                           size_t *out_cap)
+{
+    size_t cap = 1;
+    size_t *by;
+
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].id >= 0 && v[i].id < (int64_t)(1 << 26) &&
+            (size_t)v[i].id >= cap) {
+            cap = (size_t)v[i].id + 1;
+        }
+    }
+    by = xcalloc(cap, sizeof(size_t));
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].id >= 0 && (size_t)v[i].id < cap) {
+            by[v[i].id] = i + 1;
+        }
+    }
+    *out_cap = cap;
+    return by;
+}
+
+void store_codes_index(struct store_codes *c)
+{
+    xfree(c->ind_by_id);
+    xfree(c->area_by_id);
+    c->ind_by_id = index_by_id(c->inds, c->ind_count, &c->ind_id_cap);
+    c->area_by_id = index_by_id(c->areas, c->area_count, &c->area_id_cap);
+}
+
+void store_codes_drop(struct store_codes *c)
+{
+    for (size_t i = 0; i < c->ind_count; i++) {
+        xfree(c->inds[i].code);
+    }
+    for (size_t i = 0; i < c->area_count; i++) {
+        xfree(c->areas[i].code);
+    }
+    xfree(c->inds);
+    xfree(c->areas);
+    xfree(c->ind_by_id);
+    xfree(c->area_by_id);
+    strmap_cleanup(&c->ind_ids);
+    strmap_cleanup(&c->area_ids);
+    memset(c, 0, sizeof(*c));
+}
+
+int store_codes_ind(const struct store_codes *c, const char *code, size_t *out,
+                    struct err *err)
+{
+    if (!strmap_get(&c->ind_ids, code, strlen(code), out)) {
+        return err_set(err, ERR_NOT_FOUND, "unknown indicator '%s'", code);
+    }
+    return 0;
+}
+
+int store_codes_area(const struct store_codes *c, const char *code, size_t *out,
+                     struct err *err)
+{
+    if (!strmap_get(&c->area_ids, code, strlen(code), out)) {
+        return err_set(err, ERR_NOT_FOUND, "unknown economy or group '%s'",
+                       code);
+    }
+    return 0;
+}
+
+bool store_codes_area_of(const struct store_codes *c, int64_t id, size_t *out)
+{
+    if (id < 0 || (uint64_t)id >= c->area_id_cap || c->area_by_id[id] == 0) {
+        return false;
+    }
+    *out = c->area_by_id[id] - 1;
+    return true;
+}
+
+bool store_codes_ind_of(const struct store_codes *c, int64_t id, size_t *out)
+{
+    if (id < 0 || (uint64_t)id >= c->ind_id_cap || c->ind_by_id[id] == 0) {
+        return false;
+    }
+    *out = c->ind_by_id[id] - 1;
+    return true;
 }
 
 /* ---- Shared checks --------------------------------------------------- */

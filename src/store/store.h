@@ -8,6 +8,8 @@
  *
  * Revisions. Every write of observations happens inside a batch (a load or
  * a computation: id, time, kind, origin, file name, SHA-256 of the file).
+ * The store keeps them as blocks (block.h): one row per series (indicator,
+ * economy) and batch holding every value the batch appended to it.
  * A value is never overwritten: putting a value whose content (value,
  * status, source, note) differs from the current one appends a revision
  * tagged with the open batch; putting the same content again appends
@@ -47,7 +49,7 @@ struct store;     /* opaque: one open connection */
 struct store_ops; /* backend entry points, see store_int.h */
 
 /* Schema version this binary writes. Older stores are upgraded on open. */
-#define STORE_SCHEMA_VERSION 5 /* 5: 64-bit times on PostgreSQL */
+#define STORE_SCHEMA_VERSION 6 /* 6: observations in blocks */
 
 /* ---- Opening --------------------------------------------------------- */
 
@@ -193,14 +195,15 @@ int store_batch_begin(struct store *s, const struct store_batch_info *info,
  * catalogue with dims_check), o->value finite (ERR_INVALID otherwise).
  * Appends a revision only if the content differs from the current value
  * (*out_changed says whether it did; out_changed may be NULL).
- * ERR_CONFLICT: this batch already put a value for the same key (a
- * duplicate key inside one file). o->batch* fields are ignored.
- * Limits: in a batch into a store without observations, rows are queued
- * and written 64 at a time; duplicates are found with a set of the keys
- * of the current series (economy, indicator), and rows of a series begun
- * earlier in the batch are looked up. Other batches look up the current
- * value of each key. Either way errors arrive from the put that caused
- * them. */
+ * ERR_CONFLICT: this batch already gave a value for the same key, changed
+ * or not (a duplicate key inside one file). ERR_INVALID also for dims,
+ * source or note text that is not UTF-8. o->batch* fields are ignored.
+ * Values are held in memory (at most about half a million, or 16 MB of
+ * notes) and written one block per series (store_obs.c); errors still
+ * arrive from the put that caused them, except one case: a key given
+ * twice far apart (after half a million other values, or a million
+ * current values read), whose first value was unchanged, is not noticed
+ * (the second value then counts as a change). */
 int store_obs_put(struct store *s, const struct obs *o, bool *out_changed,
                   struct err *err) WARN_UNUSED_RESULT;
 
@@ -208,12 +211,10 @@ int store_obs_put(struct store *s, const struct obs *o, bool *out_changed,
  * of its key (or that has none): a computation that read the key's
  * current revision after the store's newest batch was info->read_at. When
  * the newest batch at store_batch_begin is info->read_at, the store skips
- * the lookup of the current value and appends; rows are then queued per
- * economy and written in key order. Otherwise (read_at 0, or another
+ * reading the series' current values. Otherwise (read_at 0, or another
  * batch came in since) it behaves as store_obs_put. Duplicate keys in the
  * batch (also with store_obs_put) are ERR_CONFLICT either way; the other
- * errors are store_obs_put's. A backend without its own path (PostgreSQL)
- * runs store_obs_put. */
+ * errors are store_obs_put's. */
 int store_obs_append(struct store *s, const struct obs *o,
                      struct err *err) WARN_UNUSED_RESULT;
 
@@ -264,9 +265,10 @@ typedef int (*store_obs_fn)(void *ctx, const struct obs *o, struct err *err);
 /* Stream the current (or as-of) value of every series matching q to fn, in
  * order of indicator code, economy (economies by code, then groups by
  * code), year, dims. Each row's batch/batch_kind/batch_time tell which
- * revision answered. Never holds the result in memory. On SQLite, outside a
- * batch or transaction the query is one read transaction (rows from one
- * snapshot), so fn must not open a batch or transaction on s. */
+ * revision answered. Holds one indicator's blocks in memory at a time,
+ * never the result. Outside a batch or transaction the query is one read
+ * transaction on both backends (rows from one snapshot), so fn must not
+ * open a batch or transaction on s. */
 int store_obs_query(struct store *s, const struct store_obs_query *q,
                     store_obs_fn fn, void *ctx,
                     struct err *err) WARN_UNUSED_RESULT;

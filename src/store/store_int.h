@@ -6,6 +6,7 @@
 #ifndef ICTDEV_STORE_STORE_INT_H
 #define ICTDEV_STORE_STORE_INT_H
 
+#include "../core/strmap.h"
 #include "store.h"
 
 /* One row of a whole-table read (see table_read below). */
@@ -104,6 +105,74 @@ int64_t store_cell_int(const struct store_cells *row, size_t i);
 double store_cell_double(const struct store_cells *row, size_t i);
 const char *store_cell_text(const struct store_cells *row, size_t i);
 
+/* ---- Codes and blocks ---------------------------------------------------
+ * Every backend keeps the codes of indicators and areas in memory (struct
+ * store_codes, refreshed when another connection adds one) and stores
+ * observations as blocks (block.h): one row per (indicator, area, batch,
+ * part) in the table blocks. What is done with blocks (writing a batch,
+ * queries, history, counts) is written once, in store_obs.c, on top of the
+ * ops below. */
+
+/* A code known to the store. */
+struct store_code {
+    int64_t id;
+    char *code; /* owned */
+    bool is_group;
+};
+
+/* The code cache of one connection. inds are sorted by code; areas hold
+ * the economies by code, then the groups by code (the order of query
+ * results). */
+struct store_codes {
+    struct strmap ind_ids;  /* code → index into inds */
+    struct strmap area_ids; /* code → index into areas */
+    struct store_code *inds;
+    size_t ind_count, ind_cap;
+    struct store_code *areas;
+    size_t area_count, area_cap;
+    size_t *ind_by_id; /* id → index + 1 (0: none); ind_id_cap entries */
+    size_t ind_id_cap;
+    size_t *area_by_id;
+    size_t area_id_cap;
+};
+
+/* Append a code (in the cache's order) to c. Cannot fail. */
+void store_codes_add(struct store_codes *c, bool area, int64_t id,
+                     const char *code, bool is_group);
+/* After the last store_codes_add: index the codes by id. Cannot fail. */
+void store_codes_index(struct store_codes *c);
+/* Free everything in c and zero it. Safe on a zeroed struct. */
+void store_codes_drop(struct store_codes *c);
+/* Index of an indicator or area code, or ERR_NOT_FOUND ("unknown
+ * indicator 'X'", "unknown economy or group 'X'"). */
+int store_codes_ind(const struct store_codes *c, const char *code, size_t *out,
+                    struct err *err) WARN_UNUSED_RESULT;
+int store_codes_area(const struct store_codes *c, const char *code, size_t *out,
+                     struct err *err) WARN_UNUSED_RESULT;
+/* Index of the area or indicator with this id; false if none. */
+bool store_codes_area_of(const struct store_codes *c, int64_t id, size_t *out);
+bool store_codes_ind_of(const struct store_codes *c, int64_t id, size_t *out);
+
+/* One row of the table blocks. data is borrowed (valid only during the
+ * callback that hands it over, or the call that writes it). */
+struct store_block {
+    int64_t indicator_id, area_id, batch_id;
+    int64_t part;  /* 0, 1, ... within (indicator, area, batch) */
+    int64_t cells; /* cells in data */
+    int year_min, year_max;
+    const unsigned char *data;
+    size_t len;
+};
+typedef int (*store_block_fn)(void *ctx, const struct store_block *b,
+                              struct err *err);
+
+/* What store_batch_begin learns from the backend. */
+struct store_batch_open {
+    int64_t id;   /* the new batch's id */
+    bool fresh;   /* the table blocks was empty (no value to compare) */
+    bool trusted; /* the newest batch before this one was info->read_at */
+};
+
 struct store_ops {
     const char *name; /* "sqlite", "postgresql" */
     void (*close)(struct store *s);
@@ -136,25 +205,39 @@ struct store_ops {
                           store_indicator_fn fn, void *ctx, struct err *err);
     int (*code_map_list)(struct store *s, store_code_map_fn fn, void *ctx,
                          struct err *err);
+    /* The code cache, loaded or refreshed as needed; borrowed until the
+     * next call on s. */
+    int (*codes)(struct store *s, const struct store_codes **out,
+                 struct err *err);
+    /* Open a batch: the writer lock, the batch row, what *out says. */
     int (*batch_begin)(struct store *s, const struct store_batch_info *info,
+                       struct store_batch_open *out, struct err *err);
+    /* The id of a source text (len > 0), added to sources in the open
+     * batch if new. */
+    int (*source_id)(struct store *s, const char *text, size_t len,
+                     int64_t *out, struct err *err);
+    /* Write one block in the open batch or write transaction. It may be
+     * buffered, but blocks_read on s sees it. */
+    int (*block_write)(struct store *s, const struct store_block *b,
                        struct err *err);
-    int (*obs_put)(struct store *s, const struct obs *o, bool *out_changed,
-                   struct err *err);
-    /* NULL: store_obs_append runs obs_put. */
-    int (*obs_append)(struct store *s, const struct obs *o, struct err *err);
-    int (*batch_commit)(struct store *s, int64_t *out_batch,
-                        int64_t *out_changed, struct err *err);
+    /* The blocks of one indicator with batch_id <= batch_limit: of one
+     * area, or of every area when area_id < 0; ordered by area_id,
+     * batch_id, part. */
+    int (*blocks_read)(struct store *s, int64_t indicator_id, int64_t area_id,
+                       int64_t batch_limit, store_block_fn fn, void *ctx,
+                       struct err *err);
+    /* Commit the open batch, which appended changed (> 0) revisions. On
+     * error the batch is rolled back. */
+    int (*batch_commit)(struct store *s, int64_t changed, struct err *err);
     void (*batch_rollback)(struct store *s);
-    int (*obs_query)(struct store *s, const struct store_obs_query *q,
-                     store_obs_fn fn, void *ctx, struct err *err);
-    int (*obs_history)(struct store *s, const char *indicator,
-                       const char *economy, int year, const char *dims,
-                       store_history_fn fn, void *ctx, struct err *err);
+    /* When no transaction is open, begin a read-only one (one snapshot for
+     * the reads that follow) and set *out_opened; read_end ends it. */
+    int (*read_begin)(struct store *s, bool *out_opened, struct err *err);
+    void (*read_end)(struct store *s);
     int (*batch_list)(struct store *s, size_t limit, store_batch_fn fn,
                       void *ctx, struct err *err);
     int (*last_revision)(struct store *s, int64_t *out_batch, int64_t *out_time,
                          struct err *err);
-    int (*counts)(struct store *s, struct store_counts *out, struct err *err);
     /* Whole tables, for store_copy (issue 6). table_read streams every row
      * of store_sql_tables[table] in its order: cells[i] is column i as
      * text, NULL for SQL NULL, integers in decimal, reals in fmt_double's
@@ -183,9 +266,11 @@ struct store_ops {
 
 /* The part of every backend's connection struct that store.c sees; a
  * backend embeds it first. */
+struct store_writer; /* store_obs.c: the open batch's blocks */
 struct store {
     const struct store_ops *ops;
-    char *path; /* owned */
+    char *path;             /* owned */
+    struct store_writer *w; /* owned; the open batch, or NULL */
 };
 
 /* Checks and messages both backends share (store.c). */
@@ -197,6 +282,26 @@ int store_check_obs(const struct obs *o, struct err *err);
 int store_duplicate(const struct obs *o, struct err *err);
 /* The word filter of store_indicator_list. */
 bool store_indicator_matches(const struct indicator *ind, const char *words);
+
+/* ---- Observations over blocks (store_obs.c) ------------------------------ */
+
+/* Start the writer of a batch the backend has just opened. */
+void store_writer_begin(struct store *s, const struct store_batch_open *b);
+/* Write what the writer still holds; *out_batch gets the batch's id and
+ * *out_changed the revisions it appended. ERR_CONFLICT without an open
+ * batch; errors of block_write (the batch stays open). */
+int store_writer_flush(struct store *s, int64_t *out_batch,
+                       int64_t *out_changed,
+                       struct err *err) WARN_UNUSED_RESULT;
+/* Drop the writer (after commit or rollback). Safe without one. */
+void store_writer_end(struct store *s);
+
+/* Migration hook, called by a backend right after it applied
+ * store_sql_migrations[v] inside the migration's transaction: the one
+ * that brings schema 6 moves the rows of the old table obs into blocks
+ * and drops obs and batch_series. */
+int store_obs_migrate(struct store *s, int v,
+                      struct err *err) WARN_UNUSED_RESULT;
 
 /* Open the SQLite backend (store_sqlite.c). Contract of store_open. */
 struct store *store_sqlite_open(const char *path, unsigned flags,

@@ -14,16 +14,13 @@
  * lost or appended twice by concurrent loads, and batch ids grow in commit
  * order. Readers never wait (MVCC).
  *
- * Loads. store_obs_put keeps the current values of one series (indicator,
- * area) in memory, fetched in one query when a load moves to a series it
- * may have values for (none when the store had no observations at batch
- * start), decides there whether the value changed or repeats a key of this
- * batch, and appends changed rows to a COPY buffer sent with COPY obs FROM
- * STDIN (binary format) whenever it fills and at commit, without waiting
- * for the server unless it falls 8 MB behind; the series appended to go to
- * batch_series in one more COPY at commit: all inside the batch's one
- * transaction. Every value travels as a bound parameter or in the COPY
- * stream, never in SQL text.
+ * Observations. What goes into blocks and what comes out of them is
+ * store_obs.c's, as on SQLite; here blocks are written with COPY blocks
+ * FROM STDIN (binary format), streamed whenever the buffer fills and at
+ * commit, without waiting for the server unless it falls 8 MB behind, all
+ * inside the batch's one transaction; a read during a batch ends the COPY
+ * first. Blocks are read in binary (bytea as raw bytes). Every value
+ * travels as a bound parameter or in the COPY stream, never in SQL text.
  *
  * Other tables. pg_exec runs store_exec's statements (data collection,
  * plan versions) on this connection, in the open transaction or batch
@@ -73,62 +70,17 @@
     "INSERT INTO batches(id, time, kind, origin, file, sha256, note)"          \
     " VALUES((SELECT coalesce(max(id), 0) + 1 FROM batches),"                  \
     " $1, $2, $3, $4, $5, $6) RETURNING id"
-#define PG_SERIES_CURRENT                                                      \
-    "SELECT DISTINCT ON (year, dims) year, dims, batch_id, value, status,"     \
-    " source_id, note FROM obs WHERE indicator_id = $1 AND area_id = $2"       \
-    " ORDER BY year, dims, batch_id DESC"
 /* Binary COPY (copy_bin_*): the server neither parses numbers nor splits
  * text, and the client formats none. Its fields must match the column
- * types exactly: every id, year and status column is INTEGER (int4 on
- * PostgreSQL, store_sql_render), value DOUBLE PRECISION, dims and note
- * TEXT; a mismatch fails the COPY ("incorrect binary data format"). */
-#define PG_OBS_COPY                                                            \
-    "COPY obs(indicator_id, area_id, year, dims, batch_id, value, status,"     \
-    " source_id, note) FROM STDIN (FORMAT binary)"
-#define PG_OBS_COPY_FIELDS 9
-#define PG_SERIES_COPY                                                         \
-    "COPY batch_series(batch_id, area_id, indicator_id) FROM STDIN"            \
-    " (FORMAT binary)"
-/* A load into an empty obs table builds the key index once, after the
- * rows are in (as pg_restore does), instead of row by row: the key is
- * dropped at batch start (inside a savepoint: a role that may not alter
- * the table simply keeps it) and added back before the first lookup or at
- * commit; a rollback restores it. The column list is schema v1's key. */
-#define PG_KEY_DROP "ALTER TABLE obs DROP CONSTRAINT obs_pkey"
-/* The key build sorts every row: in memory up to maintenance_work_mem,
- * else in runs on disk (5,000,000 rows need ~430 MB, and the external sort
- * of the 64 MB default takes ~1 s more). Raised for this transaction only,
- * never lowered; memory is taken only as the sort needs it. Without
- * parallel workers: a load's rows mostly arrive in key order, and there
- * the workers' scan, sort and merge took longer than one process (bench
- * file, 2 cores: 1.6 s alone, 1.9 s with 1 worker, 2.1 s with 2). */
-#define PG_KEY_MEMORY                                                          \
-    "SELECT set_config('maintenance_work_mem', '1GB', true)"                   \
-    " WHERE pg_size_bytes(current_setting('maintenance_work_mem'))"            \
-    " < pg_size_bytes('1GB');"                                                 \
-    " SET LOCAL max_parallel_maintenance_workers = 0"
-#define PG_KEY_ADD                                                             \
-    "ALTER TABLE obs ADD CONSTRAINT obs_pkey"                                  \
-    " PRIMARY KEY(area_id, indicator_id, year, dims, batch_id)"
-/* The latest (or as-of) revision of every matching key in the order of
- * store_obs_query, streamed row by row. */
-#define PG_OBS_QUERY                                                           \
-    "SELECT DISTINCT ON (i.code, a.is_group, a.code, o.year, o.dims)"          \
-    " i.code, a.code, o.year, o.dims, o.batch_id, o.value, o.status,"          \
-    " s.text, o.note, b.time, b.kind FROM obs o"                               \
-    " JOIN indicators i ON i.id = o.indicator_id"                              \
-    " JOIN areas a ON a.id = o.area_id"                                        \
-    " JOIN batches b ON b.id = o.batch_id"                                     \
-    " LEFT JOIN sources s ON s.id = o.source_id"                               \
-    " WHERE (o.indicator_id = ANY($1::integer[]) OR $1 IS NULL)"               \
-    " AND (o.area_id = ANY($2::integer[]) OR $2 IS NULL)"                      \
-    " AND o.year BETWEEN $3 AND $4 AND o.batch_id <= $5"                       \
-    " AND (o.dims = '' OR $6 = 0)"                                             \
-    " AND ($7::integer IS NULL OR EXISTS (SELECT 1 FROM memberships m"         \
-    " WHERE m.group_id = $7 AND m.economy_id = o.area_id"                      \
-    " AND (m.from_year = 0 OR m.from_year <= o.year)"                          \
-    " AND (m.to_year = 0 OR m.to_year >= o.year)))"                            \
-    " ORDER BY i.code, a.is_group, a.code, o.year, o.dims, o.batch_id DESC"
+ * types exactly: every id, year and count column is INTEGER (int4 on
+ * PostgreSQL, store_sql_render), data BYTEA; a mismatch fails the COPY
+ * ("incorrect binary data format"). */
+#define PG_BLOCK_COPY                                                          \
+    "COPY blocks(indicator_id, area_id, batch_id, part, cells, year_min,"      \
+    " year_max, data) FROM STDIN (FORMAT binary)"
+#define PG_BLOCK_COPY_FIELDS 8
+/* One copy of the text, so that copy_sql can be told by its address. */
+static const char pg_block_copy[] = PG_BLOCK_COPY;
 
 /* Changes when another connection adds an economy, group or indicator
  * (codes are upserted, never deleted): a long-lived reader then reloads
@@ -149,10 +101,9 @@ enum pst {
     PS_SOURCE_PUT,
     PS_BATCH_LAST,
     PS_BATCH_PUT,
-    PS_OBS_ANY,
-    PS_SERIES_CURRENT,
-    PS_OBS_HISTORY,
-    PS_BATCH_ASOF,
+    PS_BLOCK_ANY,
+    PS_BLOCKS_IND,
+    PS_BLOCKS_SERIES,
     PS_CODES_VERSION,
     PS_COUNT
 };
@@ -168,10 +119,9 @@ static const char *const pst_sql[PS_COUNT] = {
     [PS_SOURCE_PUT] = SQL_SOURCE_PUT " RETURNING id",
     [PS_BATCH_LAST] = SQL_BATCH_LAST,
     [PS_BATCH_PUT] = PG_BATCH_PUT,
-    [PS_OBS_ANY] = SQL_OBS_ANY,
-    [PS_SERIES_CURRENT] = PG_SERIES_CURRENT,
-    [PS_OBS_HISTORY] = SQL_OBS_HISTORY,
-    [PS_BATCH_ASOF] = SQL_BATCH_ASOF,
+    [PS_BLOCK_ANY] = SQL_BLOCK_ANY,
+    [PS_BLOCKS_IND] = SQL_BLOCKS_OF_IND,
+    [PS_BLOCKS_SERIES] = SQL_BLOCKS_OF_SERIES,
     [PS_CODES_VERSION] = PG_CODES_VERSION,
 };
 
@@ -207,83 +157,19 @@ static void p_str(struct params *p, const char *s)
     p->v[p->n++] = s ? s : "";
 }
 
-static void p_null(struct params *p)
-{
-    p->v[p->n++] = NULL;
-}
-
-/* A code known to the store, in the in-memory cache. */
-struct pg_code {
-    int64_t id;
-    char *code; /* owned */
-    bool is_group;
-};
-
-/* The current revision of one key of the series being loaded. */
-struct cur_row {
-    int64_t batch;
-    double value;
-    int status;
-    int64_t source;
-    char *note; /* owned, "" for none; NULL in rows of this batch */
-};
-
-/* The keys (year, dims) of the series being loaded → index into rows.
- * Open addressing; cleared per series by bumping gen (no free, no memset),
- * its dims bytes kept in one buffer: a load moves to a new series every
- * ~100 rows, and a map that allocates per key and rehashes as it grows
- * cost more than the rest of obs_put. */
-struct key_slot {
-    uint64_t hash;
-    uint32_t gen; /* live if == key_set.gen */
-    int32_t year;
-    size_t off; /* dims at key_set.bytes.data + off */
-    size_t len; /* dims length */
-    size_t row; /* index into pg.rows */
-};
-
-struct key_set {
-    struct key_slot *slots; /* owned; cap entries */
-    size_t cap;             /* power of two, or 0 */
-    size_t count;           /* live keys, <= cap * 3/4 */
-    uint32_t gen;           /* current generation, >= 1 once used */
-    struct buf bytes;       /* dims of the live keys */
-};
-
 struct pg {
     struct store base; /* first: store.c sees only this */
     PGconn *conn;
     bool readonly;
-    int tx; /* 0 none, 1 plain transaction, 2 batch, 3 copy */
+    int tx; /* 0 none, 1 plain transaction, 2 batch, 3 copy, 4 read */
     bool prepared[PS_COUNT];
     struct buf sql; /* scratch for rendered SQL */
     bool cache_ok;
     int64_t codes_version; /* PG_CODES_VERSION when the cache was filled */
-    struct strmap ind_ids;
-    struct strmap area_ids;
-    struct pg_code *inds; /* sorted by code */
-    size_t ind_count;
-    struct pg_code *areas; /* economies by code, then groups by code */
-    size_t area_count;
+    struct store_codes codes;
     struct strmap source_ids; /* source text → id (within a batch) */
-    struct buf last_source;   /* the source text of the last source_id */
-    int64_t last_source_id;   /* its id; 0: none */
-    /* The open batch. */
-    int64_t batch_id;
-    int64_t batch_changed;
-    bool batch_fresh;
-    bool key_dropped;       /* obs_pkey dropped for this fresh batch */
-    struct buf copy;        /* COPY rows not yet sent */
-    struct strmap seen;     /* series (ind, area indices) this batch touched */
-    struct strmap appended; /* "area\tind" ids this batch appended to */
-    int64_t *app_pairs;     /* area id, indicator id, ...; for batch_series */
-    size_t app_count, app_cap;
-    bool series_ok;
-    bool series_appended; /* this batch appended to the current series */
-    size_t series_ind, series_area;
-    struct key_set keys; /* (year, dims) → index into rows */
-    struct cur_row *rows;
-    size_t row_count, row_cap;
+    int64_t batch_id;         /* the open batch */
+    struct buf copy;          /* COPY rows not yet sent */
     /* store_copy into this store. */
     size_t copy_cols;
     /* The COPY being streamed: its statement and whether it is open. */
@@ -296,6 +182,7 @@ struct pg {
 
 static int copy_end(struct pg *p, struct err *err);
 static int copy_push(struct pg *p, bool all, struct err *err);
+static void copy_abort(struct pg *p);
 
 static struct pg *pg_of(struct store *s)
 {
@@ -368,32 +255,52 @@ static PGresult *run_sql(struct pg *p, const char *sql, const struct params *ps,
     return r;
 }
 
-/* Run prepared statement id; owned result or NULL with err. */
-static PGresult *run(struct pg *p, enum pst id, const struct params *ps,
-                     struct err *err)
+/* Prepare statement id on this connection, once. */
+static int prepare(struct pg *p, enum pst id, struct err *err)
 {
     char name[32];
     PGresult *r;
 
-    snprintf(name, sizeof(name), "ictdev_%d", (int)id);
-    if (!p->prepared[id]) {
-        buf_reset(&p->sql);
-        store_sql_render(pst_sql[id], STORE_SQL_POSTGRESQL, 0, &p->sql);
-        r = PQprepare(p->conn, name, p->sql.data, 0, NULL);
-        if (!res_ok(r)) {
-            res_fail(p, r, err, "prepare");
-            return NULL;
-        }
-        PQclear(r);
-        p->prepared[id] = true;
+    if (p->prepared[id]) {
+        return 0;
     }
+    snprintf(name, sizeof(name), "ictdev_%d", (int)id);
+    buf_reset(&p->sql);
+    store_sql_render(pst_sql[id], STORE_SQL_POSTGRESQL, 0, &p->sql);
+    r = PQprepare(p->conn, name, p->sql.data, 0, NULL);
+    if (!res_ok(r)) {
+        return res_fail(p, r, err, "prepare");
+    }
+    PQclear(r);
+    p->prepared[id] = true;
+    return 0;
+}
+
+/* Run prepared statement id; owned result (text, or binary with
+ * binary) or NULL with err. */
+static PGresult *run_as(struct pg *p, enum pst id, const struct params *ps,
+                        int binary, struct err *err)
+{
+    char name[32];
+    PGresult *r;
+
+    if (prepare(p, id, err) != 0) {
+        return NULL;
+    }
+    snprintf(name, sizeof(name), "ictdev_%d", (int)id);
     r = PQexecPrepared(p->conn, name, ps ? ps->n : 0, ps ? ps->v : NULL, NULL,
-                       NULL, 0);
+                       NULL, binary);
     if (!res_ok(r)) {
         res_fail(p, r, err, "executing");
         return NULL;
     }
     return r;
+}
+
+static PGresult *run(struct pg *p, enum pst id, const struct params *ps,
+                     struct err *err)
+{
+    return run_as(p, id, ps, 0, err);
 }
 
 static const char *cell(const PGresult *r, int row, int col)
@@ -429,42 +336,21 @@ static double cell_double(const PGresult *r, int row, int col)
 
 static void cache_drop(struct pg *p)
 {
-    for (size_t i = 0; i < p->ind_count; i++) {
-        xfree(p->inds[i].code);
-    }
-    for (size_t i = 0; i < p->area_count; i++) {
-        xfree(p->areas[i].code);
-    }
-    xfree(p->inds);
-    xfree(p->areas);
-    p->inds = NULL;
-    p->areas = NULL;
-    p->ind_count = 0;
-    p->area_count = 0;
-    strmap_cleanup(&p->ind_ids);
-    strmap_cleanup(&p->area_ids);
+    store_codes_drop(&p->codes);
     p->cache_ok = false;
 }
 
-static int cache_fill(struct pg *p, const char *sql, struct pg_code **out,
-                      size_t *out_count, struct strmap *map, struct err *err)
+static int cache_fill(struct pg *p, const char *sql, bool area, struct err *err)
 {
     PGresult *r = run_sql(p, sql, NULL, err);
-    int n;
 
     if (!r) {
         return err->code;
     }
-    n = PQntuples(r);
-    *out = xcalloc((size_t)n + 1, sizeof(**out));
-    for (int i = 0; i < n; i++) {
-        const char *code = cell(r, i, 1);
-        (*out)[i].id = cell_i64(r, i, 0);
-        (*out)[i].code = xstrdup(code);
-        (*out)[i].is_group = cell_i64(r, i, 2) != 0;
-        strmap_put(map, code, strlen(code), (size_t)i);
+    for (int i = 0; i < PQntuples(r); i++) {
+        store_codes_add(&p->codes, area, cell_i64(r, i, 0), cell(r, i, 1),
+                        cell_i64(r, i, 2) != 0);
     }
-    *out_count = (size_t)n;
     PQclear(r);
     return 0;
 }
@@ -485,8 +371,8 @@ static int cache_load(struct pg *p, struct err *err)
 {
     int64_t version = 0;
 
-    if (p->cache_ok && p->tx != 0) {
-        return 0; /* our own transaction: only we change codes */
+    if (p->cache_ok && p->tx != 0 && p->tx != 4) {
+        return 0; /* our own write transaction: only we change codes */
     }
     if (codes_version(p, &version, err) != 0) {
         return err->code;
@@ -495,34 +381,26 @@ static int cache_load(struct pg *p, struct err *err)
         return 0;
     }
     cache_drop(p);
-    if (cache_fill(p, SQL_INDICATOR_CODES, &p->inds, &p->ind_count, &p->ind_ids,
-                   err) != 0 ||
-        cache_fill(p, SQL_AREA_CODES, &p->areas, &p->area_count, &p->area_ids,
-                   err) != 0) {
+    if (cache_fill(p, SQL_INDICATOR_CODES, false, err) != 0 ||
+        cache_fill(p, SQL_AREA_CODES, true, err) != 0) {
         cache_drop(p);
         return err->code;
     }
+    store_codes_index(&p->codes);
     p->codes_version = version;
     p->cache_ok = true;
     return 0;
 }
 
-static int find_ind(struct pg *p, const char *code, size_t *out,
+static int pg_codes(struct store *s, const struct store_codes **out,
                     struct err *err)
 {
-    if (!strmap_get(&p->ind_ids, code, strlen(code), out)) {
-        return err_set(err, ERR_NOT_FOUND, "unknown indicator '%s'", code);
-    }
-    return 0;
-}
+    struct pg *p = pg_of(s);
 
-static int find_area(struct pg *p, const char *code, size_t *out,
-                     struct err *err)
-{
-    if (!strmap_get(&p->area_ids, code, strlen(code), out)) {
-        return err_set(err, ERR_NOT_FOUND, "unknown economy or group '%s'",
-                       code);
+    if (cache_load(p, err) != 0) {
+        return err->code;
     }
+    *out = &p->codes;
     return 0;
 }
 
@@ -570,6 +448,7 @@ static int migrate(struct pg *p, struct err *err)
     if (exec_sql(p, "BEGIN", err) != 0) {
         return err->code;
     }
+    p->tx = 1; /* store_exec of the migration hook runs inside */
     if (exec_sql(p, WRITER_LOCK, err) != 0 ||
         schema_version(p, &from, err) != 0) {
         goto fail;
@@ -587,7 +466,9 @@ static int migrate(struct pg *p, struct err *err)
         if ((store_sql_migrations[v] != NULL &&
              exec_sql(p, ddl.data, err) != 0) ||
             (store_sql_migrations_pg[v] != NULL &&
-             exec_sql(p, store_sql_migrations_pg[v], err) != 0)) {
+             exec_sql(p, store_sql_migrations_pg[v], err) != 0) ||
+            store_obs_migrate(&p->base, (int)v, err) != 0 ||
+            copy_end(p, err) != 0) {
             buf_cleanup(&ddl);
             goto fail;
         }
@@ -606,10 +487,13 @@ static int migrate(struct pg *p, struct err *err)
     if (exec_sql(p, "COMMIT", err) != 0) {
         goto fail;
     }
+    p->tx = 0;
     return 0;
 fail:
     err_prefix(err, "upgrading the schema from version %lld", (long long)from);
+    copy_abort(p);
     exec_sql(p, "ROLLBACK", &(struct err){0});
+    p->tx = 0;
     return err->code;
 }
 
@@ -684,117 +568,6 @@ static void quiet_notice(void *arg, const char *message)
 
 static const struct store_ops pg_ops;
 
-static void key_set_clear(struct key_set *k)
-{
-    k->count = 0;
-    k->gen++;
-    if (k->gen == 0) { /* wrapped: forget every old generation */
-        if (k->slots) {
-            memset(k->slots, 0, k->cap * sizeof(*k->slots));
-        }
-        k->gen = 1;
-    }
-    buf_reset(&k->bytes);
-}
-
-static uint64_t key_hash(int year, const char *dims, size_t len)
-{
-    return strmap_hash(dims, len) ^
-           ((uint64_t)(uint32_t)year * 0x9e3779b97f4a7c15u);
-}
-
-/* The slot of (year, dims): live if the key is there, else the free slot
- * where it goes. */
-static struct key_slot *key_set_find(struct key_set *k, uint64_t h, int year,
-                                     const char *dims, size_t len)
-{
-    size_t mask = k->cap - 1;
-
-    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-        struct key_slot *sl = &k->slots[i];
-        if (sl->gen != k->gen) {
-            return sl;
-        }
-        if (sl->hash == h && sl->year == year && sl->len == len &&
-            memcmp(k->bytes.data + sl->off, dims, len) == 0) {
-            return sl;
-        }
-    }
-}
-
-static void key_set_grow(struct key_set *k)
-{
-    struct key_slot *old = k->slots;
-    size_t old_cap = k->cap;
-
-    k->cap = old_cap ? old_cap * 2 : 256;
-    k->slots = xcalloc(k->cap, sizeof(*k->slots));
-    for (size_t i = 0; i < old_cap; i++) {
-        if (old[i].gen == k->gen) {
-            size_t j = (size_t)old[i].hash & (k->cap - 1);
-            while (k->slots[j].gen == k->gen) {
-                j = (j + 1) & (k->cap - 1);
-            }
-            k->slots[j] = old[i];
-        }
-    }
-    xfree(old);
-}
-
-/* True and *out_row if (year, dims) is there. */
-static bool key_set_get(struct key_set *k, int year, const char *dims,
-                        size_t *out_row)
-{
-    size_t len = strlen(dims);
-    struct key_slot *sl;
-
-    if (k->count == 0) {
-        return false;
-    }
-    sl = key_set_find(k, key_hash(year, dims, len), year, dims, len);
-    if (sl->gen != k->gen) {
-        return false;
-    }
-    *out_row = sl->row;
-    return true;
-}
-
-/* Add (year, dims) → row; the key must not be there. */
-static void key_set_put(struct key_set *k, int year, const char *dims,
-                        size_t row)
-{
-    size_t len = strlen(dims);
-    uint64_t h = key_hash(year, dims, len);
-    struct key_slot *sl;
-
-    if (k->gen == 0) {
-        k->gen = 1;
-    }
-    if ((k->count + 1) * 4 > k->cap * 3) {
-        key_set_grow(k);
-    }
-    sl = key_set_find(k, h, year, dims, len);
-    *sl = (struct key_slot){.hash = h,
-                            .gen = k->gen,
-                            .year = year,
-                            .off = k->bytes.len,
-                            .len = len,
-                            .row = row};
-    buf_append(&k->bytes, dims, len);
-    k->count++;
-}
-
-static void series_reset(struct pg *p)
-{
-    for (size_t i = 0; i < p->row_count; i++) {
-        xfree(p->rows[i].note);
-    }
-    p->row_count = 0;
-    key_set_clear(&p->keys);
-    p->series_ok = false;
-    p->series_appended = false;
-}
-
 /* Abandon an open COPY (the transaction is rolled back next). */
 static void copy_abort(struct pg *p)
 {
@@ -814,16 +587,7 @@ static void copy_abort(struct pg *p)
 
 static void batch_state_drop(struct pg *p)
 {
-    series_reset(p);
-    strmap_cleanup(&p->seen);
-    strmap_cleanup(&p->appended);
-    xfree(p->app_pairs);
-    p->app_pairs = NULL;
-    p->app_count = 0;
-    p->app_cap = 0;
     strmap_cleanup(&p->source_ids);
-    buf_reset(&p->last_source);
-    p->last_source_id = 0;
     buf_reset(&p->copy);
 }
 
@@ -837,11 +601,7 @@ static void pg_close(struct store *s)
     }
     batch_state_drop(p);
     buf_cleanup(&p->copy_stmt);
-    buf_cleanup(&p->last_source);
-    xfree(p->rows);
     buf_cleanup(&p->copy);
-    xfree(p->keys.slots);
-    buf_cleanup(&p->keys.bytes);
     buf_cleanup(&p->sql);
     cache_drop(p);
     PQfinish(p->conn);
@@ -919,7 +679,6 @@ static void pg_rollback(struct store *s)
     }
     p->tx = 0;
     p->cache_ok = false;
-    p->key_dropped = false;
     batch_state_drop(p);
 }
 
@@ -1043,17 +802,18 @@ static int pg_membership_put(struct store *s, const struct membership *m,
     if (need_tx(p, err) != 0 || cache_load(p, err) != 0) {
         return err->code;
     }
-    if (find_area(p, m->group, &g, err) != 0 ||
-        find_area(p, m->economy, &e, err) != 0) {
+    if (cache_load(p, err) != 0 ||
+        store_codes_area(&p->codes, m->group, &g, err) != 0 ||
+        store_codes_area(&p->codes, m->economy, &e, err) != 0) {
         return err->code;
     }
-    if (!p->areas[g].is_group || p->areas[e].is_group) {
+    if (!p->codes.areas[g].is_group || p->codes.areas[e].is_group) {
         return err_set(err, ERR_INVALID,
                        "membership %s in %s: want an economy in a group",
                        m->economy, m->group);
     }
-    p_int(&ps, p->areas[g].id);
-    p_int(&ps, p->areas[e].id);
+    p_int(&ps, p->codes.areas[g].id);
+    p_int(&ps, p->codes.areas[e].id);
     p_int(&ps, m->from_year);
     p_int(&ps, m->to_year);
     p_text(&ps, m->source);
@@ -1226,12 +986,12 @@ static int pg_group_members(struct store *s, const char *group, int year,
     if (cache_load(p, err) != 0) {
         return err->code;
     }
-    if (!strmap_get(&p->area_ids, group, strlen(group), &g) ||
-        !p->areas[g].is_group) {
+    if (!strmap_get(&p->codes.area_ids, group, strlen(group), &g) ||
+        !p->codes.areas[g].is_group) {
         return err_set(err, ERR_NOT_FOUND, "unknown group '%s'", group);
     }
-    return membership_loop(p, SQL_GROUP_MEMBERS, p->areas[g].id, year, fn, ctx,
-                           err);
+    return membership_loop(p, SQL_GROUP_MEMBERS, p->codes.areas[g].id, year, fn,
+                           ctx, err);
 }
 
 static int pg_economy_groups(struct store *s, const char *economy, int year,
@@ -1243,12 +1003,12 @@ static int pg_economy_groups(struct store *s, const char *economy, int year,
     if (cache_load(p, err) != 0) {
         return err->code;
     }
-    if (!strmap_get(&p->area_ids, economy, strlen(economy), &e) ||
-        p->areas[e].is_group) {
+    if (!strmap_get(&p->codes.area_ids, economy, strlen(economy), &e) ||
+        p->codes.areas[e].is_group) {
         return err_set(err, ERR_NOT_FOUND, "unknown economy '%s'", economy);
     }
-    return membership_loop(p, SQL_ECONOMY_GROUPS, p->areas[e].id, year, fn, ctx,
-                           err);
+    return membership_loop(p, SQL_ECONOMY_GROUPS, p->codes.areas[e].id, year,
+                           fn, ctx, err);
 }
 
 static int pg_dimension_list(struct store *s, store_dimension_fn fn, void *ctx,
@@ -1344,7 +1104,7 @@ static int pg_code_map_list(struct store *s, store_code_map_fn fn, void *ctx,
 /* ---- Batches and observation writes ------------------------------------ */
 
 static int pg_batch_begin(struct store *s, const struct store_batch_info *info,
-                          struct err *err)
+                          struct store_batch_open *out, struct err *err)
 {
     struct pg *p = pg_of(s);
     struct params ps = {0};
@@ -1362,8 +1122,6 @@ static int pg_batch_begin(struct store *s, const struct store_batch_info *info,
     }
     p->tx = 2;
     batch_state_drop(p);
-    p->copy_sql = PG_OBS_COPY;
-    p->copy_binary = true;
     r = run(p, PS_BATCH_LAST, NULL, err);
     if (!r) {
         goto fail;
@@ -1371,25 +1129,16 @@ static int pg_batch_begin(struct store *s, const struct store_batch_info *info,
     if (PQntuples(r) > 0 && cell_i64(r, 0, 1) > t) {
         t = cell_i64(r, 0, 1);
     }
+    /* Under the writer lock: no batch can come in before the commit. */
+    out->trusted = info->read_at > 0 && PQntuples(r) > 0 &&
+                   cell_i64(r, 0, 0) == info->read_at;
     PQclear(r);
-    r = run(p, PS_OBS_ANY, NULL, err);
+    r = run(p, PS_BLOCK_ANY, NULL, err);
     if (!r) {
         goto fail;
     }
-    p->batch_fresh = PQntuples(r) == 0;
+    out->fresh = PQntuples(r) == 0;
     PQclear(r);
-    p->key_dropped = false;
-    if (p->batch_fresh) {
-        struct err ignored;
-        if (exec_sql(p, "SAVEPOINT key", err) != 0) {
-            goto fail;
-        }
-        if (exec_sql(p, PG_KEY_DROP, &ignored) == 0) {
-            p->key_dropped = true;
-        } else if (exec_sql(p, "ROLLBACK TO SAVEPOINT key", err) != 0) {
-            goto fail;
-        }
-    }
     p_int(&ps, t);
     p_int(&ps, (int64_t)info->kind);
     p_str(&ps, info->origin && info->origin[0] ? info->origin : "ictdev");
@@ -1402,65 +1151,51 @@ static int pg_batch_begin(struct store *s, const struct store_batch_info *info,
         goto fail;
     }
     p->batch_id = cell_i64(r, 0, 0);
+    out->id = p->batch_id;
     PQclear(r);
-    p->batch_changed = 0;
     return 0;
 fail:
     pg_rollback(s);
     return err->code;
 }
 
-static void source_remember(struct pg *p, const char *text, size_t len,
-                            int64_t id)
+/* Id of source text (len > 0), adding it to the sources table. */
+static int pg_source_id(struct store *s, const char *text, size_t len,
+                        int64_t *out, struct err *err)
 {
-    buf_reset(&p->last_source);
-    buf_append(&p->last_source, text, len);
-    p->last_source_id = id;
-}
-
-/* Id of source text (0 for ""), adding it to the sources table. */
-static int source_id(struct pg *p, const char *text, int64_t *out,
-                     struct err *err)
-{
-    size_t len = text ? strlen(text) : 0;
+    struct pg *p = pg_of(s);
     size_t v;
     struct params ps = {0};
     PGresult *r;
+    char *t;
 
     *out = 0;
-    if (len == 0) {
-        return 0;
-    }
-    /* A file gives one source on row after row. */
-    if (p->last_source_id != 0 && len == p->last_source.len &&
-        memcmp(text, p->last_source.data, len) == 0) {
-        *out = p->last_source_id;
-        return 0;
-    }
     if (strmap_get(&p->source_ids, text, len, &v)) {
         *out = (int64_t)v;
-        source_remember(p, text, len, *out);
         return 0;
     }
     if (copy_end(p, err) != 0) {
         return err->code;
     }
-    p_str(&ps, text);
+    t = xmalloc(len + 1);
+    memcpy(t, text, len);
+    t[len] = '\0';
+    p_str(&ps, t);
     r = run(p, PS_SOURCE_GET, &ps, err);
-    if (!r) {
-        return err->code;
-    }
-    if (PQntuples(r) == 0) {
+    if (r && PQntuples(r) == 0) {
         PQclear(r);
         r = run(p, PS_SOURCE_PUT, &ps, err);
         if (!r) {
-            return err_prefix(err, "writing a source");
+            err_prefix(err, "writing a source");
         }
+    }
+    xfree(t);
+    if (!r) {
+        return err->code;
     }
     *out = cell_i64(r, 0, 0);
     PQclear(r);
     strmap_put(&p->source_ids, text, len, (size_t)*out);
-    source_remember(p, text, len, *out);
     return 0;
 }
 
@@ -1511,86 +1246,27 @@ static void copy_bin_be(unsigned char *out, uint64_t v, int bytes)
     }
 }
 
-/* Start a row of count fields. */
-static void copy_bin_row(struct buf *b, int count)
+/* One row of PG_BLOCK_COPY, with one reservation. */
+static void copy_bin_block(struct buf *b, const struct store_block *k)
 {
-    unsigned char out[2];
-
-    copy_bin_be(out, (uint64_t)count, 2);
-    buf_append(b, out, sizeof(out));
-}
-
-/* An int4 field. */
-static void copy_bin_int4(struct buf *b, int64_t v)
-{
-    unsigned char out[8];
-
-    copy_bin_be(out, 4, 4);
-    copy_bin_be(out + 4, (uint64_t)(uint32_t)(int32_t)v, 4);
-    buf_append(b, out, sizeof(out));
-}
-
-/* One row of PG_OBS_COPY, with one reservation (the hot path of a load).
- * source 0 and note "" are NULL. Text goes as is (the server checks the
- * encoding, as for text COPY); value as its IEEE 754 bits (denormals and
- * every digit kept), but -0 as 0: SQLite stores a REAL -0.0 as the integer
- * 0 and reads back 0, so both backends give the same output. */
-struct copy_obs_row {
-    int64_t indicator, area;
-    int year;
-    const char *dims;
-    int64_t batch;
-    double value;
-    int status;
-    int64_t source;
-    const char *note;
-};
-
-static unsigned char *put_int4_field(unsigned char *w, int64_t v)
-{
-    copy_bin_be(w, 4, 4);
-    copy_bin_be(w + 4, (uint64_t)(uint32_t)(int32_t)v, 4);
-    return w + 8;
-}
-
-static unsigned char *put_text_field(unsigned char *w, const char *s,
-                                     size_t len)
-{
-    copy_bin_be(w, s ? (uint64_t)(uint32_t)len : 0xffffffffu, 4);
-    if (s && len > 0) {
-        memcpy(w + 4, s, len);
-    }
-    return w + 4 + (s ? len : 0);
-}
-
-static void copy_bin_obs(struct buf *b, const struct copy_obs_row *r)
-{
-    size_t dims_len = strlen(r->dims);
-    size_t note_len = strlen(r->note);
-    /* count, 9 lengths, 6 int4, a float8, dims, source, note */
-    size_t n = 2 + 9 * 4 + 6 * 4 + 8 + dims_len + note_len;
+    /* count, 8 lengths, 7 int4, the data */
+    size_t n = 2 + 8 * 4 + 7 * 4 + k->len;
     unsigned char *w;
-    uint64_t bits;
-    double v = r->value == 0 ? 0.0 : r->value;
+    int64_t ints[7] = {k->indicator_id, k->area_id,  k->batch_id, k->part,
+                       k->cells,        k->year_min, k->year_max};
 
     buf_reserve(b, n);
     w = (unsigned char *)b->data + b->len;
-    copy_bin_be(w, PG_OBS_COPY_FIELDS, 2);
-    w = put_int4_field(w + 2, r->indicator);
-    w = put_int4_field(w, r->area);
-    w = put_int4_field(w, r->year);
-    w = put_text_field(w, r->dims, dims_len);
-    w = put_int4_field(w, r->batch);
-    memcpy(&bits, &v, sizeof(bits));
-    copy_bin_be(w, 8, 4);
-    copy_bin_be(w + 4, bits, 8);
-    w = put_int4_field(w + 12, r->status);
-    if (r->source) {
-        w = put_int4_field(w, r->source);
-    } else {
-        w = put_text_field(w, NULL, 0);
+    copy_bin_be(w, PG_BLOCK_COPY_FIELDS, 2);
+    w += 2;
+    for (size_t i = 0; i < 7; i++) {
+        copy_bin_be(w, 4, 4);
+        copy_bin_be(w + 4, (uint64_t)(uint32_t)(int32_t)ints[i], 4);
+        w += 8;
     }
-    w = put_text_field(w, note_len ? r->note : NULL, note_len);
+    copy_bin_be(w, (uint64_t)(uint32_t)k->len, 4);
+    memcpy(w + 4, k->data, k->len);
+    w += 4 + k->len;
     b->len = (size_t)((char *)w - b->data);
     b->data[b->len] = '\0';
 }
@@ -1701,219 +1377,103 @@ static int copy_end(struct pg *p, struct err *err)
     return rc;
 }
 
-/* Put the key index back if this batch dropped it. */
-static int key_restore(struct pg *p, struct err *err)
+static int pg_block_write(struct store *s, const struct store_block *b,
+                          struct err *err)
 {
-    if (!p->key_dropped) {
-        return 0;
+    struct pg *p = pg_of(s);
+
+    if (p->tx == 0 || p->tx == 4) {
+        return err_set(err, ERR_CONFLICT, "no batch is open");
     }
-    if (copy_end(p, err) != 0 || exec_sql(p, PG_KEY_MEMORY, err) != 0 ||
-        exec_sql(p, PG_KEY_ADD, err) != 0) {
-        return err_prefix(err, "building the key of obs");
+    if (b->indicator_id > INT32_MAX || b->area_id > INT32_MAX ||
+        b->batch_id > INT32_MAX || b->part > INT32_MAX ||
+        b->cells > INT32_MAX || b->len > INT32_MAX) {
+        return err_set(err, ERR_LIMIT, "a block too large for PostgreSQL");
     }
-    p->key_dropped = false;
+    if (p->copy_open && p->copy_sql != pg_block_copy && copy_end(p, err) != 0) {
+        return err->code;
+    }
+    p->copy_sql = pg_block_copy;
+    p->copy_binary = true;
+    copy_bin_block(&p->copy, b);
+    if (p->copy.len >= COPY_CHUNK) {
+        return copy_flush(p, err);
+    }
     return 0;
 }
 
-/* Make the series (ind, area) the current one: its current values as of
- * now, this batch's rows included. */
-static int series_load(struct pg *p, size_t ind, size_t area, struct err *err)
+/* A binary int4 or int8 cell as an int64. */
+static int64_t bin_int(const PGresult *r, int row, int col)
 {
-    size_t pair[2] = {ind, area};
-    bool new_series;
+    const unsigned char *v = (const unsigned char *)PQgetvalue(r, row, col);
+    int len = PQgetlength(r, row, col);
+    uint64_t u = 0;
+
+    for (int i = 0; i < len && i < 8; i++) {
+        u = u << 8 | v[i];
+    }
+    if (len == 4) {
+        return (int32_t)(uint32_t)u;
+    }
+    return (int64_t)u;
+}
+
+static int pg_blocks_read(struct store *s, int64_t indicator_id,
+                          int64_t area_id, int64_t batch_limit,
+                          store_block_fn fn, void *ctx, struct err *err)
+{
+    struct pg *p = pg_of(s);
+    enum pst id = area_id < 0 ? PS_BLOCKS_IND : PS_BLOCKS_SERIES;
     struct params ps = {0};
     PGresult *r;
+    int cb = 0;
 
-    series_reset(p);
-    p->series_ind = ind;
-    p->series_area = area;
-    p->series_ok = true;
-    new_series = strmap_put(&p->seen, (const char *)pair, sizeof(pair), 1);
-    if (new_series && p->batch_fresh) {
-        return 0;
-    }
-    if (copy_end(p, err) != 0 || key_restore(p, err) != 0) {
+    /* A batch may be streaming blocks: they must be in the table. */
+    if (copy_end(p, err) != 0) {
         return err->code;
     }
-    p_int(&ps, p->inds[ind].id);
-    p_int(&ps, p->areas[area].id);
-    r = run(p, PS_SERIES_CURRENT, &ps, err);
-    if (!r) {
-        return err_prefix(err, "reading the current values");
+    p_int(&ps, indicator_id);
+    /* batch_id is a 32-bit integer on PostgreSQL. */
+    p_int(&ps, batch_limit < INT32_MAX ? batch_limit : INT32_MAX);
+    if (area_id >= 0) {
+        p_int(&ps, area_id);
     }
-    for (int i = 0; i < PQntuples(r); i++) {
-        struct cur_row *row;
-        if (p->row_count == p->row_cap) {
-            p->row_cap = p->row_cap ? p->row_cap * 2 : 64;
-            p->rows = xreallocarray(p->rows, p->row_cap, sizeof(*p->rows));
-        }
-        row = &p->rows[p->row_count];
-        row->batch = cell_i64(r, i, 2);
-        row->value = cell_double(r, i, 3);
-        row->status = (int)cell_i64(r, i, 4);
-        row->source = cell_i64(r, i, 5);
-        row->note = xstrdup(cell(r, i, 6));
-        key_set_put(&p->keys, (int)cell_i64(r, i, 0), cell(r, i, 1),
-                    p->row_count);
-        p->row_count++;
+    r = run_as(p, id, &ps, 1, err);
+    if (!r) {
+        return err_prefix(err, "reading observations");
+    }
+    for (int i = 0; i < PQntuples(r) && cb == 0; i++) {
+        struct store_block b = {
+            .indicator_id = indicator_id,
+            .area_id = bin_int(r, i, 0),
+            .batch_id = bin_int(r, i, 1),
+            .part = bin_int(r, i, 2),
+            .cells = bin_int(r, i, 3),
+            .year_min = (int)bin_int(r, i, 4),
+            .year_max = (int)bin_int(r, i, 5),
+            .data = (const unsigned char *)PQgetvalue(r, i, 6),
+            .len = (size_t)PQgetlength(r, i, 6),
+        };
+        cb = fn(ctx, &b, err);
     }
     PQclear(r);
-    return 0;
+    return cb;
 }
 
-/* The cache indices of o's indicator and area; a load gives one series
- * row after row, so the current series' codes are tried first. */
-static int obs_codes(struct pg *p, const struct obs *o, size_t *out_ind,
-                     size_t *out_area, struct err *err)
-{
-    if (p->series_ok &&
-        strcmp(o->indicator, p->inds[p->series_ind].code) == 0 &&
-        strcmp(o->economy, p->areas[p->series_area].code) == 0) {
-        *out_ind = p->series_ind;
-        *out_area = p->series_area;
-        return 0;
-    }
-    if (find_ind(p, o->indicator, out_ind, err) != 0 ||
-        find_area(p, o->economy, out_area, err) != 0) {
-        return err->code;
-    }
-    return 0;
-}
-
-/* Record that this batch appended to the series (ind, area), once per
- * series (for batch_series; a load may come back to a series). */
-static void series_appended(struct pg *p, size_t ind, size_t area)
-{
-    int32_t pair[2] = {(int32_t)p->areas[area].id, (int32_t)p->inds[ind].id};
-
-    p->series_appended = true;
-    if (!strmap_put(&p->appended, (const char *)pair, sizeof(pair), 0)) {
-        return;
-    }
-    if (p->app_count + 2 > p->app_cap) {
-        p->app_cap = p->app_cap ? p->app_cap * 2 : 64;
-        p->app_pairs = xreallocarray(p->app_pairs, p->app_cap, sizeof(int64_t));
-    }
-    p->app_pairs[p->app_count++] = p->areas[area].id;
-    p->app_pairs[p->app_count++] = p->inds[ind].id;
-}
-
-static int pg_obs_put(struct store *s, const struct obs *o, bool *out_changed,
-                      struct err *err)
-{
-    struct pg *p = pg_of(s);
-    size_t ind, area, k;
-    int64_t src;
-    const char *dims = o->dims ? o->dims : "";
-    const char *note = o->note ? o->note : "";
-    struct cur_row *row;
-
-    if (out_changed) {
-        *out_changed = false;
-    }
-    if (p->tx != 2) {
-        return err_set(err, ERR_CONFLICT, "no batch is open");
-    }
-    if (obs_codes(p, o, &ind, &area, err) != 0 ||
-        store_check_obs(o, err) != 0 ||
-        source_id(p, o->source, &src, err) != 0) {
-        return err->code;
-    }
-    if (!p->series_ok || p->series_ind != ind || p->series_area != area) {
-        if (series_load(p, ind, area, err) != 0) {
-            return err->code;
-        }
-    }
-    if (key_set_get(&p->keys, o->year, dims, &k)) {
-        row = &p->rows[k];
-        if (row->batch == p->batch_id) {
-            return store_duplicate(o, err);
-        }
-        if (row->value == o->value && row->status == (int)o->status &&
-            row->source == src && strcmp(row->note, note) == 0) {
-            return 0;
-        }
-        xfree(row->note);
-    } else {
-        if (p->row_count == p->row_cap) {
-            p->row_cap = p->row_cap ? p->row_cap * 2 : 64;
-            p->rows = xreallocarray(p->rows, p->row_cap, sizeof(*p->rows));
-        }
-        k = p->row_count++;
-        key_set_put(&p->keys, o->year, dims, k);
-        row = &p->rows[k];
-    }
-    row->batch = p->batch_id;
-    row->value = o->value;
-    row->status = (int)o->status;
-    row->source = src;
-    /* A row of this batch is never compared (a second value for its key is
-     * a duplicate), so its note is not kept. */
-    row->note = NULL;
-    copy_bin_obs(&p->copy, &(struct copy_obs_row){
-                               .indicator = p->inds[ind].id,
-                               .area = p->areas[area].id,
-                               .year = o->year,
-                               .dims = dims,
-                               .batch = p->batch_id,
-                               .value = o->value,
-                               .status = (int)o->status,
-                               .source = src,
-                               .note = note,
-                           });
-    p->batch_changed++;
-    if (!p->series_appended) {
-        series_appended(p, ind, area);
-    }
-    if (out_changed) {
-        *out_changed = true;
-    }
-    if (p->copy.len >= COPY_CHUNK && copy_flush(p, err) != 0) {
-        return err->code;
-    }
-    return 0;
-}
-
-static int pg_batch_commit(struct store *s, int64_t *out_batch,
-                           int64_t *out_changed, struct err *err)
+static int pg_batch_commit(struct store *s, int64_t changed, struct err *err)
 {
     struct pg *p = pg_of(s);
     struct params ps = {0};
     PGresult *r;
 
-    *out_batch = 0;
-    if (out_changed) {
-        *out_changed = 0;
-    }
     if (p->tx != 2) {
         return err_set(err, ERR_CONFLICT, "no batch is open");
-    }
-    if (p->batch_changed == 0) {
-        pg_rollback(s);
-        return 0;
-    }
-    if (copy_end(p, err) != 0 || key_restore(p, err) != 0) {
-        pg_rollback(s);
-        return err->code;
-    }
-    /* The series appended to, for since_batch (store.h): one COPY (each
-     * pair once, and the batch is new, so no row can already be there). */
-    p->copy_sql = PG_SERIES_COPY;
-    for (size_t i = 0; i + 1 < p->app_count; i += 2) {
-        copy_bin_row(&p->copy, 3);
-        copy_bin_int4(&p->copy, p->batch_id);
-        copy_bin_int4(&p->copy, p->app_pairs[i]);
-        copy_bin_int4(&p->copy, p->app_pairs[i + 1]);
-        if (p->copy.len >= COPY_CHUNK && copy_flush(p, err) != 0) {
-            pg_rollback(s);
-            return err->code;
-        }
     }
     if (copy_end(p, err) != 0) {
         pg_rollback(s);
         return err->code;
     }
-    p_int(&ps, p->batch_changed);
+    p_int(&ps, changed);
     p_int(&ps, p->batch_id);
     r = run_sql(p, SQL_BATCH_SET_CHANGED, &ps, err);
     if (!r) {
@@ -1926,10 +1486,6 @@ static int pg_batch_commit(struct store *s, int64_t *out_batch,
         return err->code;
     }
     p->tx = 0;
-    *out_batch = p->batch_id;
-    if (out_changed) {
-        *out_changed = p->batch_changed;
-    }
     batch_state_drop(p);
     return 0;
 }
@@ -1939,250 +1495,32 @@ static void pg_batch_rollback(struct store *s)
     pg_rollback(s);
 }
 
-/* ---- Observation queries ------------------------------------------------ */
-
-/* Append "{id,id,...}" of the codes to b; ERR_NOT_FOUND for an unknown
- * one. */
-static int id_array(struct pg *p, const char *const *codes, size_t n,
-                    bool areas, struct buf *b, struct err *err)
+/* A read of several statements sees one snapshot, as on SQLite. */
+static int pg_read_begin(struct store *s, bool *out_opened, struct err *err)
 {
-    buf_putc(b, '{');
-    for (size_t i = 0; i < n; i++) {
-        size_t k;
-        if (areas ? find_area(p, codes[i], &k, err) != 0
-                  : find_ind(p, codes[i], &k, err) != 0) {
-            return err->code;
-        }
-        buf_printf(b, "%s%lld", i ? "," : "",
-                   (long long)(areas ? p->areas[k].id : p->inds[k].id));
-    }
-    buf_putc(b, '}');
-    return 0;
-}
+    struct pg *p = pg_of(s);
 
-static int as_of_limit(struct pg *p, const struct store_obs_query *f,
-                       int64_t *out, struct err *err)
-{
-    struct params ps = {0};
-    PGresult *r;
-
-    /* batch_id is a 32-bit integer on PostgreSQL. */
-    *out = f->as_of_batch > 0 && f->as_of_batch < INT_MAX ? f->as_of_batch
-                                                          : INT_MAX;
-    if (f->as_of <= 0) {
+    *out_opened = false;
+    if (p->tx != 0) {
         return 0;
     }
-    p_int(&ps, f->as_of);
-    r = run(p, PS_BATCH_ASOF, &ps, err);
-    if (!r) {
+    if (exec_sql(p, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) !=
+        0) {
         return err->code;
     }
-    if (PQntuples(r) > 0) {
-        int64_t id = cell_i64(r, 0, 0);
-        if (id < *out) {
-            *out = id;
-        }
-    }
-    PQclear(r);
+    p->tx = 4;
+    *out_opened = true;
     return 0;
 }
 
-/* True if the canonical dims key passes the dimension filters of f. */
-static bool dims_pass(const struct store_obs_query *f, const char *dims)
-{
-    struct dim_pair pairs[MAX_DIMS];
-    size_t n = 0;
-    struct err ignored;
-
-    if (f->dim_count == 0) {
-        return !f->totals_only || dims[0] == '\0';
-    }
-    if (dims_parse(dims, pairs, MAX_DIMS, &n, &ignored) != 0) {
-        return false;
-    }
-    for (size_t i = 0; i < f->dim_count; i++) {
-        const struct dim_pair *want = &f->dims[i];
-        bool ok = false;
-        size_t k = 0;
-        while (k < n &&
-               !(pairs[k].dim_len == want->dim_len &&
-                 memcmp(pairs[k].dim, want->dim, want->dim_len) == 0)) {
-            k++;
-        }
-        if (k == n) {
-            return false;
-        }
-        for (size_t j = 0; j < f->dim_count && !ok; j++) {
-            const struct dim_pair *alt = &f->dims[j];
-            ok = alt->dim_len == want->dim_len &&
-                 memcmp(alt->dim, want->dim, want->dim_len) == 0 &&
-                 alt->value_len == pairs[k].value_len &&
-                 memcmp(alt->value, pairs[k].value, alt->value_len) == 0;
-        }
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static int pg_obs_query(struct store *s, const struct store_obs_query *f,
-                        store_obs_fn fn, void *ctx, struct err *err)
+static void pg_read_end(struct store *s)
 {
     struct pg *p = pg_of(s);
-    struct buf inds, areas, sql;
-    struct params ps = {0};
-    int64_t limit = 0;
-    PGresult *r;
-    int rc = 0;
-    size_t g = 0;
 
-    if (cache_load(p, err) != 0) {
-        return err->code;
+    if (p->tx == 4) {
+        exec_sql(p, "COMMIT", &(struct err){0});
+        p->tx = 0;
     }
-    buf_init(&inds);
-    buf_init(&areas);
-    buf_init(&sql);
-    if (f->indicator_count > 0 && id_array(p, f->indicators, f->indicator_count,
-                                           false, &inds, err) != 0) {
-        rc = err->code;
-        goto out;
-    }
-    if (f->group &&
-        (!strmap_get(&p->area_ids, f->group, strlen(f->group), &g) ||
-         !p->areas[g].is_group)) {
-        rc = err_set(err, ERR_NOT_FOUND, "unknown group '%s'", f->group);
-        goto out;
-    }
-    if (f->economy_count > 0 &&
-        id_array(p, f->economies, f->economy_count, true, &areas, err) != 0) {
-        rc = err->code;
-        goto out;
-    }
-    if (as_of_limit(p, f, &limit, err) != 0) {
-        rc = err->code;
-        goto out;
-    }
-    ps.v[ps.n++] = f->indicator_count > 0 ? inds.data : NULL;
-    ps.v[ps.n++] = f->economy_count > 0 ? areas.data : NULL;
-    p_int(&ps, f->year_from > 0 ? f->year_from : INT_MIN);
-    p_int(&ps, f->year_to > 0 ? f->year_to : INT_MAX);
-    p_int(&ps, limit);
-    p_bool(&ps, f->totals_only && f->dim_count == 0);
-    if (f->group) {
-        p_int(&ps, p->areas[g].id);
-    } else {
-        p_null(&ps);
-    }
-    if (!PQsendQueryParams(p->conn, PG_OBS_QUERY, ps.n, NULL, ps.v, NULL, NULL,
-                           0) ||
-        !PQsetSingleRowMode(p->conn)) {
-        rc = pg_fail(p, err, "querying observations");
-        goto drain;
-    }
-    while ((r = PQgetResult(p->conn)) != NULL) {
-        ExecStatusType st = PQresultStatus(r);
-        if (rc != 0) {
-            PQclear(r);
-            continue;
-        }
-        if (st == PGRES_SINGLE_TUPLE) {
-            struct obs o = {
-                .indicator = cell(r, 0, 0),
-                .economy = cell(r, 0, 1),
-                .year = (int)cell_i64(r, 0, 2),
-                .dims = cell(r, 0, 3),
-                .batch = cell_i64(r, 0, 4),
-                .value = cell_double(r, 0, 5),
-                .status = (enum obs_status)cell_i64(r, 0, 6),
-                .source = cell(r, 0, 7),
-                .note = cell(r, 0, 8),
-                .batch_time = cell_i64(r, 0, 9),
-                .batch_kind = (enum batch_kind)cell_i64(r, 0, 10),
-            };
-            /* since_batch: filtered here, after the whole query (the
-             * SQLite backend reads only batch_series' series). */
-            if (o.batch > f->since_batch && dims_pass(f, o.dims)) {
-                rc = fn(ctx, &o, err);
-                if (rc != 0) {
-                    /* Stop the server early; the rest is drained. */
-                    PGcancel *c = PQgetCancel(p->conn);
-                    char ebuf[256];
-                    if (c) {
-                        PQcancel(c, ebuf, sizeof(ebuf));
-                        PQfreeCancel(c);
-                    }
-                }
-            }
-            PQclear(r);
-        } else if (st == PGRES_TUPLES_OK) {
-            PQclear(r);
-        } else {
-            rc = res_fail(p, r, err, "querying observations");
-        }
-    }
-    goto out;
-drain:
-    while ((r = PQgetResult(p->conn)) != NULL) {
-        PQclear(r);
-    }
-out:
-    buf_cleanup(&inds);
-    buf_cleanup(&areas);
-    buf_cleanup(&sql);
-    return rc;
-}
-
-static int pg_obs_history(struct store *s, const char *indicator,
-                          const char *economy, int year, const char *dims,
-                          store_history_fn fn, void *ctx, struct err *err)
-{
-    struct pg *p = pg_of(s);
-    struct params ps = {0};
-    size_t ind, area;
-    PGresult *r;
-    int cb = 0;
-
-    if (cache_load(p, err) != 0 || find_ind(p, indicator, &ind, err) != 0 ||
-        find_area(p, economy, &area, err) != 0) {
-        return err->code;
-    }
-    p_int(&ps, p->inds[ind].id);
-    p_int(&ps, p->areas[area].id);
-    p_int(&ps, year);
-    p_str(&ps, dims);
-    r = run(p, PS_OBS_HISTORY, &ps, err);
-    if (!r) {
-        return err_prefix(err, "reading the history");
-    }
-    for (int i = 0; i < PQntuples(r) && cb == 0; i++) {
-        struct obs o = {
-            .indicator = p->inds[ind].code,
-            .economy = p->areas[area].code,
-            .year = (int)cell_i64(r, i, 0),
-            .dims = cell(r, i, 1),
-            .batch = cell_i64(r, i, 2),
-            .value = cell_double(r, i, 3),
-            .status = (enum obs_status)cell_i64(r, i, 4),
-            .source = cell(r, i, 5),
-            .note = cell(r, i, 6),
-            .batch_time = cell_i64(r, i, 7),
-            .batch_kind = (enum batch_kind)cell_i64(r, i, 8),
-        };
-        struct batch b = {
-            .id = o.batch,
-            .time = o.batch_time,
-            .kind = o.batch_kind,
-            .origin = cell(r, i, 9),
-            .file = cell(r, i, 10),
-            .sha256 = cell(r, i, 11),
-            .note = cell(r, i, 12),
-            .changed = cell_i64(r, i, 13),
-        };
-        cb = fn(ctx, &o, &b, err);
-    }
-    PQclear(r);
-    return cb;
 }
 
 /* ---- Batches and state -------------------------------------------------- */
@@ -2234,40 +1572,6 @@ static int pg_last_revision(struct store *s, int64_t *out_batch,
         *out_time = cell_i64(r, 0, 1);
     }
     PQclear(r);
-    return 0;
-}
-
-static int pg_counts(struct store *s, struct store_counts *out, struct err *err)
-{
-    struct pg *p = pg_of(s);
-    int64_t ymin = 0, ymax = 0;
-    int64_t *c[] = {
-        &out->economies,
-        &out->groups,
-        &out->memberships,
-        &out->dimensions,
-        &out->indicators,
-        &out->code_map,
-        &out->series,
-        &out->revisions,
-        &out->batches,
-        &out->indicators_with_data,
-        &out->economies_with_data,
-        &ymin,
-        &ymax,
-    };
-
-    memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < ARRAY_COUNT(c) && i < store_sql_count_count; i++) {
-        PGresult *r = run_sql(p, store_sql_counts[i], NULL, err);
-        if (!r) {
-            return err_prefix(err, "counting");
-        }
-        *c[i] = cell_i64(r, 0, 0);
-        PQclear(r);
-    }
-    out->year_min = (int)ymin;
-    out->year_max = (int)ymax;
     return 0;
 }
 
@@ -2565,7 +1869,7 @@ static int pg_exec(struct store *s, const struct store_stmt *x,
 
     /* A batch may be streaming COPY rows: finish that first, on the same
      * connection and in the same transaction. */
-    if (p->copy_open && copy_end(p, err) != 0) {
+    if (copy_end(p, err) != 0) {
         return err->code;
     }
     if (own_tx && begin_write(p, err) != 0) {
@@ -2624,15 +1928,17 @@ static const struct store_ops pg_ops = {
     .dimension_list = pg_dimension_list,
     .indicator_list = pg_indicator_list,
     .code_map_list = pg_code_map_list,
+    .codes = pg_codes,
     .batch_begin = pg_batch_begin,
-    .obs_put = pg_obs_put,
+    .source_id = pg_source_id,
+    .block_write = pg_block_write,
+    .blocks_read = pg_blocks_read,
     .batch_commit = pg_batch_commit,
     .batch_rollback = pg_batch_rollback,
-    .obs_query = pg_obs_query,
-    .obs_history = pg_obs_history,
+    .read_begin = pg_read_begin,
+    .read_end = pg_read_end,
     .batch_list = pg_batch_list,
     .last_revision = pg_last_revision,
-    .counts = pg_counts,
     .table_read = pg_table_read,
     .copy_begin = pg_copy_begin,
     .copy_table_begin = pg_copy_table_begin,

@@ -1,6 +1,6 @@
 /* The SQL shared by the store backends: the versioned migrations, the
- * statements of store_counts, the table list of store_copy, and the
- * renderer from SQLite's spelling to PostgreSQL's. */
+ * table list of store_copy, and the renderer from SQLite's spelling to
+ * PostgreSQL's. */
 #include "store_sql.h"
 
 #include <ctype.h>
@@ -118,6 +118,18 @@ const char *const store_sql_migrations[] = {
      * already is; PostgreSQL's was 32 bits (past 2038 out of range), so
      * only its dialect text below has work to do. */
     NULL,
+    /* 6: observations in blocks (block.h): one row per (indicator, area,
+     * batch, part) holding every value that batch appended to the series,
+     * instead of one row per value. The rows of obs move into blocks
+     * (store_obs_migrate, after this text), then obs and batch_series go:
+     * the index by batch answers since_batch queries. */
+    "CREATE TABLE blocks("
+    " indicator_id INTEGER NOT NULL, area_id INTEGER NOT NULL,"
+    " batch_id INTEGER NOT NULL, part INTEGER NOT NULL,"
+    " cells INTEGER NOT NULL, year_min INTEGER NOT NULL,"
+    " year_max INTEGER NOT NULL, data BLOB NOT NULL,"
+    " PRIMARY KEY(indicator_id, area_id, batch_id, part));"
+    "CREATE INDEX blocks_batch ON blocks(batch_id);",
 };
 const size_t store_sql_migration_count = ARRAY_COUNT(store_sql_migrations);
 _Static_assert(ARRAY_COUNT(store_sql_migrations) == STORE_SCHEMA_VERSION,
@@ -133,6 +145,7 @@ const char *const store_sql_migrations_sqlite[] = {
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER submissions_no_delete BEFORE DELETE ON submissions"
     " BEGIN SELECT RAISE(ABORT, 'submissions are never deleted'); END;",
+    NULL,
     NULL,
     NULL,
     NULL,
@@ -159,25 +172,8 @@ const char *const store_sql_migrations_pg[] = {
     " ALTER COLUMN updated TYPE BIGINT;"
     "ALTER TABLE review_comments ALTER COLUMN time TYPE BIGINT;"
     "ALTER TABLE audit ALTER COLUMN time TYPE BIGINT;",
+    NULL,
 };
-
-const char *const store_sql_counts[] = {
-    "SELECT count(*) FROM areas WHERE is_group = 0",
-    "SELECT count(*) FROM areas WHERE is_group = 1",
-    "SELECT count(*) FROM memberships",
-    "SELECT count(*) FROM dimensions",
-    "SELECT count(*) FROM indicators",
-    "SELECT count(*) FROM code_map",
-    ("SELECT count(*) FROM (SELECT DISTINCT indicator_id, area_id, year, dims"
-     " FROM obs) AS k"),
-    "SELECT count(*) FROM obs",
-    "SELECT count(*) FROM batches",
-    "SELECT count(DISTINCT indicator_id) FROM obs",
-    "SELECT count(DISTINCT area_id) FROM obs",
-    "SELECT coalesce(min(year), 0) FROM obs",
-    "SELECT coalesce(max(year), 0) FROM obs",
-};
-const size_t store_sql_count_count = ARRAY_COUNT(store_sql_counts);
 
 const struct store_sql_table store_sql_tables[] = {
     {"areas",
@@ -243,12 +239,9 @@ const struct store_sql_table store_sql_tables[] = {
      "ttt"
      "it",
      "id"},
-    {"batch_series", "batch_id, area_id, indicator_id", "iii",
-     "batch_id, area_id, indicator_id"},
-    {"obs",
-     "indicator_id, area_id, year, dims, batch_id, value, status, source_id,"
-     " note",
-     "iiitiriit", "area_id, indicator_id, year, dims, batch_id"},
+    {"blocks",
+     "indicator_id, area_id, batch_id, part, cells, year_min, year_max, data",
+     "iiiiiiib", "indicator_id, area_id, batch_id, part"},
 };
 const size_t store_sql_table_count = ARRAY_COUNT(store_sql_tables);
 

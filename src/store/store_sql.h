@@ -116,31 +116,20 @@ void store_sql_render(const char *sql, enum store_sql_dialect d, int ddl,
 #define SQL_SOURCE_GET "SELECT id FROM sources WHERE text = ?1"
 #define SQL_SOURCE_PUT "INSERT INTO sources(text) VALUES(?1)"
 #define SQL_BATCH_LAST "SELECT id, time FROM batches ORDER BY id DESC LIMIT 1"
-#define SQL_OBS_ANY    "SELECT 1 FROM obs LIMIT 1"
-#define SQL_OBS_CUR                                                            \
-    "SELECT batch_id, value, status, source_id, note FROM obs"                 \
-    " WHERE indicator_id=?1 AND area_id=?2 AND year=?3"                        \
-    " AND dims=?4 ORDER BY batch_id DESC LIMIT 1"
-#define SQL_OBS_PUT                                                            \
-    "INSERT INTO obs(indicator_id, area_id, year, dims,"                       \
-    " batch_id, value, status, source_id, note)"                               \
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-#define SQL_OBS_SERIES                                                         \
-    "SELECT o.year, o.dims, o.batch_id, o.value, o.status, s.text,"            \
-    " o.note, b.time, b.kind FROM obs o"                                       \
-    " JOIN batches b ON b.id = o.batch_id"                                     \
-    " LEFT JOIN sources s ON s.id = o.source_id"                               \
-    " WHERE o.indicator_id=?1 AND o.area_id=?2 AND o.year BETWEEN ?3"          \
-    " AND ?4 AND o.batch_id <= ?5"                                             \
-    " ORDER BY o.year, o.dims, o.batch_id"
-#define SQL_OBS_HISTORY                                                        \
-    "SELECT o.year, o.dims, o.batch_id, o.value, o.status, s.text,"            \
-    " o.note, b.time, b.kind, b.origin, b.file, b.sha256, b.note,"             \
-    " b.changed FROM obs o"                                                    \
-    " JOIN batches b ON b.id = o.batch_id"                                     \
-    " LEFT JOIN sources s ON s.id = o.source_id"                               \
-    " WHERE o.indicator_id=?1 AND o.area_id=?2 AND o.year=?3"                  \
-    " AND o.dims=?4 ORDER BY o.batch_id"
+#define SQL_BLOCK_ANY  "SELECT 1 FROM blocks LIMIT 1"
+#define SQL_BLOCK_PUT                                                          \
+    "INSERT INTO blocks(indicator_id, area_id, batch_id, part, cells,"         \
+    " year_min, year_max, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+/* The blocks of one indicator (?1) up to batch ?2: of every area, or of
+ * one (?3); in the order blocks_read promises. */
+#define SQL_BLOCKS_OF_IND                                                      \
+    "SELECT area_id, batch_id, part, cells, year_min, year_max, data"          \
+    " FROM blocks WHERE indicator_id = ?1 AND batch_id <= ?2"                  \
+    " ORDER BY area_id, batch_id, part"
+#define SQL_BLOCKS_OF_SERIES                                                   \
+    "SELECT area_id, batch_id, part, cells, year_min, year_max, data"          \
+    " FROM blocks WHERE indicator_id = ?1 AND batch_id <= ?2"                  \
+    " AND area_id = ?3 ORDER BY batch_id, part"
 #define SQL_BATCH_ASOF "SELECT max(id) FROM batches WHERE time <= ?1"
 #define SQL_MEM_OF_GROUP                                                       \
     "SELECT economy_id, from_year, to_year FROM memberships"                   \
@@ -150,11 +139,6 @@ void store_sql_render(const char *sql, enum store_sql_dialect d, int ddl,
 #define SQL_BATCH_LIST                                                         \
     "SELECT id, time, kind, origin, file, sha256, note, changed"               \
     " FROM batches ORDER BY id DESC LIMIT ?1"
-
-/* The statements of store_counts, in the order of struct store_counts'
- * int64 fields (economies .. economies_with_data), then min and max year. */
-extern const char *const store_sql_counts[];
-extern const size_t store_sql_count_count;
 
 /* ---- Whole tables, for copying a store (store_copy) -------------------- */
 

@@ -47,7 +47,7 @@ check() { # name, expected, got
     fi
 }
 # The store's state, on either backend (tests/cli/sql.sh: sqlite3 or psql).
-state() { sh "$REPO/tests/cli/sql.sh" "$ICTDEV_DB" "SELECT id, state FROM submissions ORDER BY id; SELECT (SELECT count(*) FROM audit), (SELECT count(*) FROM obs), (SELECT count(*) FROM review_comments)"; }
+state() { sh "$REPO/tests/cli/sql.sh" "$ICTDEV_DB" "SELECT id, state FROM submissions ORDER BY id; SELECT (SELECT count(*) FROM audit), (SELECT coalesce(sum(cells), 0) FROM blocks), (SELECT count(*) FROM review_comments)"; }
 
 http_suite() {
     rm -f "$tmp/srv.out" "$tmp/srv.err"

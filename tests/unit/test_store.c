@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/mem.h"
 #include "store/store.h"
 #include "testutil.h"
@@ -475,6 +476,134 @@ static void test_many_rows_and_filters(void **state)
     assert_string_equal(run(f->s, &q, &c), "KEN i99H 2019  20 1;");
 }
 
+/* Keys of the big batches below: NIND indicators x 4 areas x 201 years =
+ * 564,000 values, more than the writer holds at once (store_obs.c:
+ * ROUND_CELLS), so series are written in parts and read back. */
+#define NIND 700
+
+static void big_key(uint64_t k, char *ind, size_t cap, const char **eco,
+                    int *year)
+{
+    static const char *const ecos[] = {"KEN", "USA", "BTN", "LDC"};
+    snprintf(ind, cap, "x%03u", (unsigned)(k / (4 * 201)));
+    *eco = ecos[k / 201 % 4];
+    *year = YEAR_MIN + (int)(k % 201);
+}
+
+/* Put every key once, in the order of a permutation (k * step mod n);
+ * value v(k) = k + delta where k % every == 0, else k. Returns the
+ * batch's changed count through commit. */
+static int64_t big_batch(struct store *s, int64_t t, uint64_t step,
+                         uint64_t every, double delta, int64_t *out_batch)
+{
+    const uint64_t n = (uint64_t)NIND * 4 * 201;
+    struct err err = {0};
+    int64_t changed = 0;
+
+    begin(s, t);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t k = i * step % n;
+        char ind[16];
+        struct obs o = {.indicator = ind,
+                        .dims = "",
+                        .source = "src",
+                        .note = k % 3 ? "" : "every third"};
+        big_key(k, ind, sizeof(ind), &o.economy, &o.year);
+        o.value = (double)k + (every && k % every == 0 ? delta : 0);
+        assert_ok(store_obs_put(s, &o, NULL, &err), &err);
+    }
+    assert_ok(store_batch_commit(s, out_batch, &changed, &err), &err);
+    return changed;
+}
+
+struct big_check {
+    uint64_t rows;
+    uint64_t bad;
+    int64_t batches[8];
+};
+
+static int big_row(void *ctx, const struct obs *o, struct err *err)
+{
+    struct big_check *c = ctx;
+    unsigned ind = 0;
+    uint64_t k;
+    static const char *const ecos[] = {"KEN", "USA", "BTN", "LDC"};
+    unsigned e = 0;
+    (void)err;
+
+    sscanf(o->indicator, "x%u", &ind);
+    while (e < 4 && strcmp(ecos[e], o->economy) != 0) {
+        e++;
+    }
+    k = ((uint64_t)ind * 4 + e) * 201 + (uint64_t)(o->year - YEAR_MIN);
+    c->bad += (uint64_t)(o->value != (double)k && o->value != (double)k + 0.5);
+    c->bad += (uint64_t)(strcmp(o->note, k % 3 ? "" : "every third") != 0);
+    c->rows++;
+    return 0;
+}
+
+/* Batches larger than what the writer holds at once, in an order that is
+ * no series' order: every value stored once, a reload changes nothing, a
+ * partial change appends only what changed, and a key given twice is
+ * refused even when its first value was already written. */
+static void test_blocks_many_rounds(void **state)
+{
+    struct fixture *f = *state;
+    const uint64_t n = (uint64_t)NIND * 4 * 201;
+    struct store_obs_query q = {0};
+    struct store_counts cnt;
+    struct big_check c = {0};
+    struct err err = {0};
+    int64_t b1, b2, b3;
+
+    assert_ok(store_begin(f->s, &err), &err);
+    for (unsigned i = 0; i < NIND; i++) {
+        char code[16];
+        snprintf(code, sizeof(code), "x%03u", i);
+        struct indicator ind = {.code = code, .name = code};
+        assert_ok(store_indicator_put(f->s, &ind, &err), &err);
+    }
+    assert_ok(store_commit(f->s, &err), &err);
+    assert_int_equal(big_batch(f->s, 10, 7919, 0, 0, &b1), (int64_t)n);
+    assert_ok(store_obs_query(f->s, &q, big_row, &c, &err), &err);
+    assert_int_equal(c.rows, n);
+    assert_int_equal(c.bad, 0);
+    /* The same values in another order: nothing changes, no batch. */
+    assert_int_equal(big_batch(f->s, 20, 104729, 0, 0, &b2), 0);
+    assert_int_equal(b2, 0);
+    /* Every seventh value changed. */
+    assert_int_equal(big_batch(f->s, 30, 15485863, 7, 0.5, &b3),
+                     (int64_t)((n + 6) / 7));
+    memset(&c, 0, sizeof(c));
+    assert_ok(store_obs_query(f->s, &q, big_row, &c, &err), &err);
+    assert_int_equal(c.rows, n);
+    assert_int_equal(c.bad, 0);
+    assert_ok(store_counts(f->s, &cnt, &err), &err);
+    assert_int_equal(cnt.series, (int64_t)n);
+    assert_int_equal(cnt.revisions, (int64_t)(n + (n + 6) / 7));
+    /* What changed since b1: the seventh values only. */
+    q.since_batch = b1;
+    memset(&c, 0, sizeof(c));
+    assert_ok(store_obs_query(f->s, &q, big_row, &c, &err), &err);
+    assert_int_equal(c.rows, (n + 6) / 7);
+    /* A key given again after its series was written: refused. */
+    begin(f->s, 40);
+    for (uint64_t i = 0; i < n + 1; i++) {
+        uint64_t k = i < n ? i * 7919 % n : 0;
+        char ind[16];
+        struct obs o = {
+            .indicator = ind, .dims = "", .source = "src", .note = "changed"};
+        big_key(k, ind, sizeof(ind), &o.economy, &o.year);
+        o.value = -1;
+        if (i < n) {
+            assert_ok(store_obs_put(f->s, &o, NULL, &err), &err);
+        } else {
+            assert_int_equal(store_obs_put(f->s, &o, NULL, &err), ERR_CONFLICT);
+        }
+    }
+    store_batch_rollback(f->s);
+}
+
 static void test_unknown_codes(void **state)
 {
     struct fixture *f = *state;
@@ -589,6 +718,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_append, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_rows_and_filters, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_blocks_many_rounds, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unknown_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_catalogue_search, setup, teardown),
