@@ -519,6 +519,7 @@ static int run_derived(struct store *s, struct cube *c,
         rc == 0) {
         rc = err->code;
     }
+
     if (rc != 0) {
         store_batch_rollback(s);
         return rc;
@@ -592,23 +593,40 @@ static void agg_note(const struct agg_cell *r, enum agg_method m, struct buf *b)
     buf_put_int(b, r->n_excluded);
 }
 
-/* What gc holds for this key: 0 nothing, CUBE_COMPUTED an aggregate
- * (*out_same: with the same value, status and note), CUBE_LOADED a value
- * of another kind. */
-static int agg_stored(struct cube *gc, const struct obs *o, bool *out_same)
+/* Where gc holds the aggregates of one series (indicator, dims, group):
+ * looked up once per series, not once per value. */
+struct agg_at {
+    const struct cube *gc;
+    const struct cube_series *se; /* NULL: gc has nothing of it */
+    size_t row;
+};
+
+static void agg_at_find(struct cube *gc, const char *indicator,
+                        const char *dims, const char *group, struct agg_at *at)
 {
     size_t s;
-    size_t row;
+
+    at->gc = gc;
+    at->se = NULL;
+    if (gc && cube_economy(gc, group, &at->row) &&
+        cube_series_find(gc, indicator, dims, false, &s)) {
+        at->se = &gc->series[s];
+    }
+}
+
+/* What the store holds for the key of o in at's series: 0 nothing,
+ * CUBE_COMPUTED an aggregate (*out_same: with the same value, status and
+ * note), CUBE_LOADED a value of another kind. */
+static int agg_stored(const struct agg_at *at, const struct obs *o,
+                      bool *out_same)
+{
     size_t cell;
-    const struct cube_series *se;
+    const struct cube_series *se = at->se;
 
     *out_same = false;
-    if (!gc || !cube_economy(gc, o->economy, &row) ||
-        !cube_series_find(gc, o->indicator, o->dims, false, &s) ||
-        !cube_cell(gc, row, o->year, &cell)) {
+    if (!se || !cube_cell(at->gc, at->row, o->year, &cell)) {
         return 0;
     }
-    se = &gc->series[s];
     if (se->origin[cell] == CUBE_COMPUTED) {
         *out_same = se->sig && se->value[cell] == o->value &&
                     se->status[cell] == (unsigned char)o->status &&
@@ -617,20 +635,40 @@ static int agg_stored(struct cube *gc, const struct obs *o, bool *out_same)
     return se->origin[cell];
 }
 
-/* Store one aggregate unless gc says it is stored already. gc NULL: no
+/* The note of r in *note, unless *last (may be NULL) shows the note there
+ * is r's already (the same counts and coverage as the previous value:
+ * the years of a group often share them). */
+static void agg_note_once(const struct agg_cell *r, enum agg_method m,
+                          struct agg_cell *last, bool *has_last,
+                          struct buf *note)
+{
+    if (last && *has_last && last->coverage == r->coverage &&
+        last->n_members == r->n_members && last->n_reported == r->n_reported &&
+        last->n_estimated == r->n_estimated &&
+        last->n_imputed == r->n_imputed && last->n_excluded == r->n_excluded) {
+        return;
+    }
+    agg_note(r, m, note);
+    if (last) {
+        *last = *r;
+        *has_last = true;
+    }
+}
+
+/* Store one aggregate unless at says it is stored already. at NULL: no
  * knowledge of the store (looked up). Through w, or into s when w is
  * NULL. */
-static int put_agg(struct store *s, struct obs_writer *w, struct cube *gc,
-                   const char *indicator, const char *dims, const char *group,
-                   int year, const struct agg_cell *r, enum agg_method m,
-                   struct buf *note, struct err *err)
+static int put_agg(struct store *s, struct obs_writer *w,
+                   const struct agg_at *at, const char *indicator,
+                   const char *dims, const char *group, int year,
+                   const struct agg_cell *r, const struct buf *note,
+                   struct err *err)
 {
     struct obs o;
-    bool same;
-    int stored;
+    bool same = false;
+    int stored = 0;
 
     memset(&o, 0, sizeof(o));
-    agg_note(r, m, note);
     o.indicator = indicator;
     o.economy = group;
     o.year = year;
@@ -639,14 +677,17 @@ static int put_agg(struct store *s, struct obs_writer *w, struct cube *gc,
     o.status = r->n_estimated + r->n_imputed > 0 ? OBS_ESTIMATED : OBS_REPORTED;
     o.source = "ictdev aggregate";
     o.note = buf_cstr(note);
-    stored = agg_stored(gc, &o, &same);
+    if (at) {
+        stored = agg_stored(at, &o, &same);
+    }
     if (same) {
         return 0;
     }
     if (w) {
-        return obs_writer_put(w, &o, gc != NULL && stored != CUBE_LOADED, err);
+        return obs_writer_put(
+            w, &o, at != NULL && at->gc != NULL && stored != CUBE_LOADED, err);
     }
-    if (gc == NULL || stored == CUBE_LOADED) {
+    if (at == NULL || at->gc == NULL || stored == CUBE_LOADED) {
         return store_obs_put(s, &o, NULL, err);
     }
     return store_obs_append(s, &o, err);
@@ -737,14 +778,21 @@ static int agg_store_block(struct agg_job *j, size_t k0, size_t k1,
             const struct cube_series *se = &j->c->series[j->items[i].series];
             const struct agg_cell *cells =
                 &j->cells[((k - k0) * j->nitems + i) * ny];
+            struct agg_at at;
+            struct agg_cell last;
+            bool has_last = false;
+            agg_at_find(j->gc, se->indicator, se->dims, j->g->items[k].code,
+                        &at);
             for (size_t y = 0; y < ny && rc == 0; y++) {
                 if (!cells[y].ok) {
                     continue;
                 }
                 j->r->agg_values++;
-                rc = put_agg(NULL, j->w, j->gc, se->indicator, se->dims,
+                agg_note_once(&cells[y], j->spec.method, &last, &has_last,
+                              &j->note);
+                rc = put_agg(NULL, j->w, &at, se->indicator, se->dims,
                              j->g->items[k].code, j->c->year0 + (int)y,
-                             &cells[y], j->spec.method, &j->note, err);
+                             &cells[y], &j->note, err);
             }
         }
     }
@@ -1471,8 +1519,9 @@ static int agg_one_store(struct store *s, const struct compute_agg_request *q,
         struct agg_cell cell;
         agg_cell_from(&rows[i].r, &cell);
         if (cell.ok) {
+            agg_note(&cell, q->method, &note);
             rc = put_agg(s, NULL, NULL, rows[i].indicator, "", rows[i].group,
-                         rows[i].r.year, &cell, q->method, &note, err);
+                         rows[i].r.year, &cell, &note, err);
         }
     }
     buf_cleanup(&note);

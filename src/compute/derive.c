@@ -182,13 +182,30 @@ static void gather_cell(const struct compiled *cp, size_t row, int year,
     g->sig = g->sig ? g->sig : 1; /* 0 means "no signature" */
 }
 
+/* The note of a computed value: "inputs A#B1 B@-1#B2 ... sig=HEX", each
+ * input with the batch of its revision ("#computed" for a computed one).
+ * Two million of them in a big run: the "inputs ..." part is kept in
+ * nc and rebuilt only when the formula or an input's batch differs from
+ * the previous note's (the years of one series mostly share them); no
+ * printf. */
+struct note_cache {
+    const struct compiled *cp; /* of the kept part, or NULL */
+    int64_t *batches;          /* per slot */
+    size_t cap;
+    size_t len; /* bytes of the kept part in the note buffer */
+};
+
 static void note_for(const struct compiled *cp, size_t row, int year,
-                     uint64_t sig, struct buf *b)
+                     uint64_t sig, struct note_cache *nc, struct buf *b)
 {
     const struct cube *c = cp->cube;
+    bool same = nc->cp == cp;
 
-    buf_reset(b);
-    buf_puts(b, "inputs");
+    if (cp->nslots > nc->cap) {
+        nc->cap = cp->nslots;
+        nc->batches = xreallocarray(nc->batches, nc->cap, sizeof(int64_t));
+        same = false;
+    }
     for (size_t i = 0; i < cp->nslots; i++) {
         const struct slot *s = &cp->slots[i];
         size_t cell;
@@ -198,21 +215,32 @@ static void note_for(const struct compiled *cp, size_t row, int year,
             c->series[s->series].origin[cell] == CUBE_LOADED) {
             batch = c->series[s->series].batch[cell];
         }
-        /* Two million notes in a big run: no printf. */
-        buf_putc(b, ' ');
-        buf_puts(b, s->ref->name);
-        if (s->ref->offset != 0) {
-            buf_putc(b, '@');
-            buf_put_int(b, s->ref->offset);
-        }
-        if (batch > 0) {
-            buf_putc(b, '#');
-            buf_put_int(b, (long long)batch);
-        } else {
-            buf_puts(b, "#computed");
-        }
+        same = same && nc->batches[i] == batch;
+        nc->batches[i] = batch;
     }
-    buf_puts(b, " sig=");
+    if (!same) {
+        buf_reset(b);
+        buf_puts(b, "inputs");
+        for (size_t i = 0; i < cp->nslots; i++) {
+            const struct slot *s = &cp->slots[i];
+            buf_putc(b, ' ');
+            buf_puts(b, s->ref->name);
+            if (s->ref->offset != 0) {
+                buf_putc(b, '@');
+                buf_put_int(b, s->ref->offset);
+            }
+            if (nc->batches[i] > 0) {
+                buf_putc(b, '#');
+                buf_put_int(b, (long long)nc->batches[i]);
+            } else {
+                buf_puts(b, "#computed");
+            }
+        }
+        buf_puts(b, " sig=");
+        nc->cp = cp;
+        nc->len = b->len;
+    }
+    b->len = nc->len;
     buf_put_hex16(b, (unsigned long long)sig);
 }
 
@@ -243,6 +271,7 @@ struct run {
     const struct derive_opts *opts;
     struct derive_stats *stats;
     struct buf note;
+    struct note_cache nc;
     struct gather g;
     struct compiled *cps; /* fs->count, ncps compiled */
     size_t ncps;
@@ -279,7 +308,7 @@ static int emit(struct run *r, const struct compiled *cp, size_t out_series,
     size_t cell;
 
     (void)cube_cell(r->c, row, year, &cell);
-    note_for(cp, row, year, out->sig[cell], &r->note);
+    note_for(cp, row, year, out->sig[cell], &r->nc, &r->note);
     dv.indicator = cp->f->code;
     dv.dims = out->dims;
     dv.economy = r->c->economies[row];
@@ -345,6 +374,7 @@ static void run_cell(struct run *r, const struct compiled *cp, size_t row,
     if (isnan(v)) {
         if (r->g.present == cp->nslots && r->opts->problem) {
             inputs_text(cp, &r->g, &r->note);
+            r->nc.cp = NULL; /* the note buffer no longer holds its part */
             r->opts->problem(r->opts->ctx, cp->f->code, r->c->economies[row],
                              year, buf_cstr(&r->note));
         }
@@ -458,6 +488,7 @@ int derive_run(struct cube *c, const struct formula_set *fs,
     xfree(r.cps);
     xfree(r.units);
     buf_cleanup(&r.note);
+    xfree(r.nc.batches);
     return rc;
 }
 

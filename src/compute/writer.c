@@ -37,6 +37,7 @@ struct obs_writer {
     struct chunk *spare;       /* free chunks */
     size_t chunks;             /* allocated, <= WRITER_CHUNKS */
     struct chunk *cur;         /* being filled by the caller, or NULL */
+    size_t prev[4];            /* cur's last indicator, economy, dims, source */
     bool done;                 /* no more chunks will be queued */
     int rc;                    /* first error, under lock */
     struct err err;            /* its details */
@@ -49,6 +50,18 @@ static size_t put_text(struct buf *b, const char *s)
     buf_puts(b, s ? s : "");
     buf_putc(b, '\0');
     return at;
+}
+
+/* put_text, or the offset of the previous row's field (*prev, SIZE_MAX
+ * for none) when it has the same text: codes, dims and sources repeat
+ * from row to row. */
+static size_t put_same(struct buf *b, const char *s, size_t *prev)
+{
+    if (*prev != SIZE_MAX && strcmp(b->data + *prev, s ? s : "") == 0) {
+        return *prev;
+    }
+    *prev = put_text(b, s);
+    return *prev;
 }
 
 /* Write the rows of c; the first error goes into rc/err. */
@@ -190,10 +203,13 @@ int obs_writer_put(struct obs_writer *w, const struct obs *o, bool append,
     r->status = (int)o->status;
     r->value = o->value;
     r->append = append;
-    r->ind = put_text(&w->cur->text, o->indicator);
-    r->econ = put_text(&w->cur->text, o->economy);
-    r->dims = put_text(&w->cur->text, o->dims);
-    r->source = put_text(&w->cur->text, o->source);
+    if (w->cur->count == 1) {
+        w->prev[0] = w->prev[1] = w->prev[2] = w->prev[3] = SIZE_MAX;
+    }
+    r->ind = put_same(&w->cur->text, o->indicator, &w->prev[0]);
+    r->econ = put_same(&w->cur->text, o->economy, &w->prev[1]);
+    r->dims = put_same(&w->cur->text, o->dims, &w->prev[2]);
+    r->source = put_same(&w->cur->text, o->source, &w->prev[3]);
     r->note = put_text(&w->cur->text, o->note);
     if (w->cur->count == WRITER_ROWS) {
         pthread_mutex_lock(&w->lock);
