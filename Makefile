@@ -14,7 +14,14 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
 CSTD    := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lreadstat -lm -lpthread
+# Not linked, but opened on first use (core/dynlib.h), so that a command
+# starts without them and the ~30 shared libraries they pull in: libpq
+# (store_pg.c), libmicrohttpd (http/server.c), libxml2 and libzip
+# (io/xlsx_read.c), libxlsxwriter (io/xlsx_write.c). Their headers are
+# still needed at build time (PKG_CFLAGS).
+DYNLIBS := libpq libmicrohttpd libxml-2.0 libzip xlsxwriter
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(DYNLIBS),$(PKGS)) \
+                  2>/dev/null) -lreadstat -lm -lpthread
 T_CFLAGS   := $(shell pkg-config --cflags $(TPKGS) 2>/dev/null)
 T_LIBS     := $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
 

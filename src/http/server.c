@@ -12,11 +12,58 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "../core/dynlib.h"
 #include "../core/limits.h"
 #include "../core/mem.h"
 #include "../core/strmap.h"
 #include "../core/strparse.h"
 #include "out.h"
+
+/* libmicrohttpd, opened when the first server starts (core/dynlib.h):
+ * it and GnuTLS would cost every other command ~5 ms at start. */
+#define MHD_FUNCS(X)                                                           \
+    X(MHD_add_response_header)                                                 \
+    X(MHD_create_response_from_buffer)                                         \
+    X(MHD_create_response_from_buffer_with_free_callback)                      \
+    X(MHD_create_response_from_callback)                                       \
+    X(MHD_destroy_response)                                                    \
+    X(MHD_get_connection_info)                                                 \
+    X(MHD_get_daemon_info)                                                     \
+    X(MHD_get_response_header)                                                 \
+    X(MHD_lookup_connection_value)                                             \
+    X(MHD_queue_response)                                                      \
+    X(MHD_start_daemon)                                                        \
+    X(MHD_stop_daemon)
+#define MHD_FIELD(name) __typeof__(name) *name;
+static struct {
+    MHD_FUNCS(MHD_FIELD)
+} mhd;
+#define MHD_SYM(name) {#name, (void **)&mhd.name},
+static const struct dynlib_sym mhd_syms[] = {MHD_FUNCS(MHD_SYM)};
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+static char mhd_error[256]; /* why it could not be opened; "" = open */
+
+static void mhd_load(void)
+{
+    (void)dynlib_load("libmicrohttpd.so.12", "libmicrohttpd12", mhd_syms,
+                      sizeof(mhd_syms) / sizeof(mhd_syms[0]), mhd_error,
+                      sizeof(mhd_error));
+}
+
+#define MHD_add_response_header         (*mhd.MHD_add_response_header)
+#define MHD_create_response_from_buffer (*mhd.MHD_create_response_from_buffer)
+#define MHD_create_response_from_buffer_with_free_callback                     \
+    (*mhd.MHD_create_response_from_buffer_with_free_callback)
+#define MHD_create_response_from_callback                                      \
+    (*mhd.MHD_create_response_from_callback)
+#define MHD_destroy_response        (*mhd.MHD_destroy_response)
+#define MHD_get_connection_info     (*mhd.MHD_get_connection_info)
+#define MHD_get_daemon_info         (*mhd.MHD_get_daemon_info)
+#define MHD_get_response_header     (*mhd.MHD_get_response_header)
+#define MHD_lookup_connection_value (*mhd.MHD_lookup_connection_value)
+#define MHD_queue_response          (*mhd.MHD_queue_response)
+#define MHD_start_daemon            (*mhd.MHD_start_daemon)
+#define MHD_stop_daemon             (*mhd.MHD_stop_daemon)
 
 #define CACHE_MAX_ENTRY (8u << 20) /* larger answers are not cached */
 #define GZIP_MIN        256        /* smaller bodies are sent as they are */
@@ -830,10 +877,17 @@ struct http_server *http_server_start(const struct http_config *cfg,
                                       const struct http_app *app,
                                       struct err *err)
 {
-    struct http_server *s = xcalloc(1, sizeof(*s));
+    struct http_server *s;
     struct sockaddr_in addr;
     const union MHD_DaemonInfo *info;
     const char *bind_addr = cfg->bind ? cfg->bind : "127.0.0.1";
+
+    pthread_once(&mhd_once, mhd_load);
+    if (mhd_error[0] != '\0') {
+        err_set(err, ERR_IO, "the HTTP server: %s", mhd_error);
+        return NULL;
+    }
+    s = xcalloc(1, sizeof(*s));
 
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;

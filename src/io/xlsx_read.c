@@ -16,9 +16,97 @@
 #include <zip.h>
 
 #include "../core/buf.h"
+#include "../core/dynlib.h"
 #include "../core/limits.h"
 #include "../core/mem.h"
 #include "../core/strparse.h"
+
+/* libxml2 and libzip, opened when the first workbook is read
+ * (core/dynlib.h): with ICU and the rest they would cost every other
+ * command ~3 ms at start. xmlFree is a variable of libxml2's. */
+#define XML_NAMES(X)                                                           \
+    X(xmlFree)                                                                 \
+    X(xmlFreeTextReader)                                                       \
+    X(xmlInitParser)                                                           \
+    X(xmlReaderForMemory)                                                      \
+    X(xmlTextReaderConstLocalName)                                             \
+    X(xmlTextReaderConstValue)                                                 \
+    X(xmlTextReaderGetAttribute)                                               \
+    X(xmlTextReaderGetAttributeNs)                                             \
+    X(xmlTextReaderGetParserLineNumber)                                        \
+    X(xmlTextReaderIsEmptyElement)                                             \
+    X(xmlTextReaderNodeType)                                                   \
+    X(xmlTextReaderRead)
+#define ZIP_NAMES(X)                                                           \
+    X(zip_discard)                                                             \
+    X(zip_error_fini)                                                          \
+    X(zip_error_init)                                                          \
+    X(zip_error_strerror)                                                      \
+    X(zip_fclose)                                                              \
+    X(zip_file_strerror)                                                       \
+    X(zip_fopen)                                                               \
+    X(zip_fread)                                                               \
+    X(zip_get_num_entries)                                                     \
+    X(zip_name_locate)                                                         \
+    X(zip_open_from_source)                                                    \
+    X(zip_source_buffer_create)                                                \
+    X(zip_source_free)                                                         \
+    X(zip_stat)                                                                \
+    X(zip_stat_index)                                                          \
+    X(zip_strerror)
+#define LIB_FIELD(name) __typeof__(name) *name;
+static struct {
+    XML_NAMES(LIB_FIELD)
+    ZIP_NAMES(LIB_FIELD)
+} lib;
+#define LIB_SYM(name) {#name, (void **)&lib.name},
+static const struct dynlib_sym xml_syms[] = {XML_NAMES(LIB_SYM)};
+static const struct dynlib_sym zip_syms[] = {ZIP_NAMES(LIB_SYM)};
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+static char lib_error[256]; /* why they could not be opened; "" = open */
+
+static void lib_load(void)
+{
+    if (dynlib_load("libxml2.so.2", "libxml2", xml_syms,
+                    sizeof(xml_syms) / sizeof(xml_syms[0]), lib_error,
+                    sizeof(lib_error)) &&
+        dynlib_load("libzip.so.4", "libzip4", zip_syms,
+                    sizeof(zip_syms) / sizeof(zip_syms[0]), lib_error,
+                    sizeof(lib_error))) {
+        /* libxml2 wants its global state set up once before threads
+         * use it. */
+        (*lib.xmlInitParser)();
+    }
+}
+
+#undef xmlFree
+#define xmlFree                          (*lib.xmlFree)
+#define xmlFreeTextReader                (*lib.xmlFreeTextReader)
+#define xmlReaderForMemory               (*lib.xmlReaderForMemory)
+#define xmlTextReaderConstLocalName      (*lib.xmlTextReaderConstLocalName)
+#define xmlTextReaderConstValue          (*lib.xmlTextReaderConstValue)
+#define xmlTextReaderGetAttribute        (*lib.xmlTextReaderGetAttribute)
+#define xmlTextReaderGetAttributeNs      (*lib.xmlTextReaderGetAttributeNs)
+#define xmlTextReaderGetParserLineNumber (*lib.xmlTextReaderGetParserLineNumber)
+#define xmlTextReaderIsEmptyElement      (*lib.xmlTextReaderIsEmptyElement)
+#define xmlTextReaderNodeType            (*lib.xmlTextReaderNodeType)
+#define xmlTextReaderRead                (*lib.xmlTextReaderRead)
+#define zip_discard                      (*lib.zip_discard)
+#define zip_error_fini                   (*lib.zip_error_fini)
+#define zip_error_init                   (*lib.zip_error_init)
+#define zip_error_strerror               (*lib.zip_error_strerror)
+#define zip_fclose                       (*lib.zip_fclose)
+#define zip_file_strerror                (*lib.zip_file_strerror)
+#define zip_fopen                        (*lib.zip_fopen)
+#define zip_fread                        (*lib.zip_fread)
+#define zip_get_num_entries              (*lib.zip_get_num_entries)
+#define zip_name_locate                  (*lib.zip_name_locate)
+#define zip_open_from_source             (*lib.zip_open_from_source)
+#define zip_source_buffer_create         (*lib.zip_source_buffer_create)
+#define zip_source_free                  (*lib.zip_source_free)
+#define zip_stat                         (*lib.zip_stat)
+#define zip_stat_index                   (*lib.zip_stat_index)
+#define zip_strerror                     (*lib.zip_strerror)
 
 #define XLSX_MAX_COL   16384u   /* Excel's column count */
 #define XLSX_MAX_ROW   1048576u /* Excel's row count */
@@ -761,14 +849,6 @@ static int read_book(struct xlsx_book *b, zip_t *z, struct err *err)
     return rc;
 }
 
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-
-/* libxml2 wants its global state set up once before threads use it. */
-static void xml_init(void)
-{
-    xmlInitParser();
-}
-
 struct xlsx_book *xlsx_read_mem(const void *data, size_t len, struct err *err)
 {
     zip_error_t ze;
@@ -781,7 +861,11 @@ struct xlsx_book *xlsx_read_mem(const void *data, size_t len, struct err *err)
                 MAX_XLSX_FILE >> 20);
         return NULL;
     }
-    (void)pthread_once(&xml_once, xml_init);
+    (void)pthread_once(&lib_once, lib_load);
+    if (lib_error[0] != '\0') {
+        err_set(err, ERR_IO, "reading workbooks: %s", lib_error);
+        return NULL;
+    }
     zip_error_init(&ze);
     src = zip_source_buffer_create(len ? data : "", len, 0, &ze);
     if (src == NULL) {

@@ -3,12 +3,76 @@
  * a few hundred cells, so that is fine. */
 #include "xlsx_write.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "../core/dynlib.h"
 #include "../core/mem.h"
+
+/* libxlsxwriter, opened when the first workbook is written
+ * (core/dynlib.h), so that other commands do not load it at start. */
+#define LXW_NAMES(X)                                                           \
+    X(format_set_align)                                                        \
+    X(format_set_bg_color)                                                     \
+    X(format_set_bold)                                                         \
+    X(format_set_border)                                                       \
+    X(format_set_bottom)                                                       \
+    X(format_set_font_size)                                                    \
+    X(format_set_text_wrap)                                                    \
+    X(format_set_unlocked)                                                     \
+    X(lxw_strerror)                                                            \
+    X(workbook_add_format)                                                     \
+    X(workbook_add_worksheet)                                                  \
+    X(workbook_close)                                                          \
+    X(workbook_new_opt)                                                        \
+    X(workbook_validate_sheet_name)                                            \
+    X(worksheet_freeze_panes)                                                  \
+    X(worksheet_hide)                                                          \
+    X(worksheet_protect)                                                       \
+    X(worksheet_set_column)                                                    \
+    X(worksheet_write_blank)                                                   \
+    X(worksheet_write_number)                                                  \
+    X(worksheet_write_string)
+#define LXW_FIELD(name) __typeof__(name) *name;
+static struct {
+    LXW_NAMES(LXW_FIELD)
+} lxw;
+#define LXW_SYM(name) {#name, (void **)&lxw.name},
+static const struct dynlib_sym lxw_syms[] = {LXW_NAMES(LXW_SYM)};
+static pthread_once_t lxw_once = PTHREAD_ONCE_INIT;
+static char lxw_why[256]; /* why it could not be opened; "" = open */
+
+static void lxw_load(void)
+{
+    (void)dynlib_load("libxlsxwriter.so.4", "libxlsxwriter4", lxw_syms,
+                      sizeof(lxw_syms) / sizeof(lxw_syms[0]), lxw_why,
+                      sizeof(lxw_why));
+}
+
+#define format_set_align             (*lxw.format_set_align)
+#define format_set_bg_color          (*lxw.format_set_bg_color)
+#define format_set_bold              (*lxw.format_set_bold)
+#define format_set_border            (*lxw.format_set_border)
+#define format_set_bottom            (*lxw.format_set_bottom)
+#define format_set_font_size         (*lxw.format_set_font_size)
+#define format_set_text_wrap         (*lxw.format_set_text_wrap)
+#define format_set_unlocked          (*lxw.format_set_unlocked)
+#define lxw_strerror                 (*lxw.lxw_strerror)
+#define workbook_add_format          (*lxw.workbook_add_format)
+#define workbook_add_worksheet       (*lxw.workbook_add_worksheet)
+#define workbook_close               (*lxw.workbook_close)
+#define workbook_new_opt             (*lxw.workbook_new_opt)
+#define workbook_validate_sheet_name (*lxw.workbook_validate_sheet_name)
+#define worksheet_freeze_panes       (*lxw.worksheet_freeze_panes)
+#define worksheet_hide               (*lxw.worksheet_hide)
+#define worksheet_protect            (*lxw.worksheet_protect)
+#define worksheet_set_column         (*lxw.worksheet_set_column)
+#define worksheet_write_blank        (*lxw.worksheet_write_blank)
+#define worksheet_write_number       (*lxw.worksheet_write_number)
+#define worksheet_write_string       (*lxw.worksheet_write_string)
 
 #define XLSX_MAX_SHEETS 32
 #define XLSX_MAX_TEXT   32767 /* Excel's limit for one cell */
@@ -59,6 +123,11 @@ struct xlsx_writer *xlsx_writer_new(const char *path, struct err *err)
     lxw_workbook_options opt = {
         .constant_memory = LXW_FALSE, .tmpdir = NULL, .use_zip64 = LXW_FALSE};
 
+    pthread_once(&lxw_once, lxw_load);
+    if (lxw_why[0] != '\0') {
+        err_set(err, ERR_IO, "writing workbooks: %s", lxw_why);
+        return NULL;
+    }
     w = xcalloc(1, sizeof(*w));
     w->wb = workbook_new_opt(path, &opt);
     if (w->wb == NULL) {

@@ -29,12 +29,14 @@
 #include <libpq-fe.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../core/buf.h"
+#include "../core/dynlib.h"
 #include "../core/limits.h"
 #include "../core/mem.h"
 #include "../core/strmap.h"
@@ -42,6 +44,98 @@
 #include "store.h"
 #include "store_int.h"
 #include "store_sql.h"
+
+/* ---- libpq, opened on first use (core/dynlib.h) ------------------------- */
+#define PQ_FUNCS(X)                                                            \
+    X(PQclear)                                                                 \
+    X(PQcmdTuples)                                                             \
+    X(PQconnectdb)                                                             \
+    X(PQconsumeInput)                                                          \
+    X(PQerrorMessage)                                                          \
+    X(PQexec)                                                                  \
+    X(PQexecParams)                                                            \
+    X(PQexecPrepared)                                                          \
+    X(PQfinish)                                                                \
+    X(PQflush)                                                                 \
+    X(PQfreemem)                                                               \
+    X(PQftype)                                                                 \
+    X(PQgetResult)                                                             \
+    X(PQgetisnull)                                                             \
+    X(PQgetlength)                                                             \
+    X(PQgetvalue)                                                              \
+    X(PQnfields)                                                               \
+    X(PQntuples)                                                               \
+    X(PQprepare)                                                               \
+    X(PQputCopyData)                                                           \
+    X(PQputCopyEnd)                                                            \
+    X(PQresultErrorField)                                                      \
+    X(PQresultErrorMessage)                                                    \
+    X(PQresultStatus)                                                          \
+    X(PQsendQuery)                                                             \
+    X(PQsetNoticeProcessor)                                                    \
+    X(PQsetSingleRowMode)                                                      \
+    X(PQsetnonblocking)                                                        \
+    X(PQsocket)                                                                \
+    X(PQstatus)                                                                \
+    X(PQunescapeBytea)
+
+#define PQ_FIELD(name) __typeof__(name) *name;
+static struct {
+    PQ_FUNCS(PQ_FIELD)
+} pq;
+#define PQ_SYM(name) {#name, (void **)&pq.name},
+static const struct dynlib_sym pq_syms[] = {PQ_FUNCS(PQ_SYM)};
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_error[256]; /* why libpq could not be opened; "" = open */
+
+static void pq_load(void)
+{
+    (void)dynlib_load("libpq.so.5", "libpq5", pq_syms, ARRAY_COUNT(pq_syms),
+                      pq_error, sizeof(pq_error));
+}
+
+/* 0, or ERR_STORAGE when libpq cannot be opened. Thread-safe. */
+static int pq_ready(struct err *err)
+{
+    pthread_once(&pq_once, pq_load);
+    if (pq_error[0] != '\0') {
+        return err_set(err, ERR_STORAGE, "PostgreSQL: %s", pq_error);
+    }
+    return 0;
+}
+
+#define PQ_MACRO(name)       (*pq.name)
+#define PQclear              PQ_MACRO(PQclear)
+#define PQcmdTuples          PQ_MACRO(PQcmdTuples)
+#define PQconnectdb          PQ_MACRO(PQconnectdb)
+#define PQconsumeInput       PQ_MACRO(PQconsumeInput)
+#define PQerrorMessage       PQ_MACRO(PQerrorMessage)
+#define PQexec               PQ_MACRO(PQexec)
+#define PQexecParams         PQ_MACRO(PQexecParams)
+#define PQexecPrepared       PQ_MACRO(PQexecPrepared)
+#define PQfinish             PQ_MACRO(PQfinish)
+#define PQflush              PQ_MACRO(PQflush)
+#define PQfreemem            PQ_MACRO(PQfreemem)
+#define PQftype              PQ_MACRO(PQftype)
+#define PQgetResult          PQ_MACRO(PQgetResult)
+#define PQgetisnull          PQ_MACRO(PQgetisnull)
+#define PQgetlength          PQ_MACRO(PQgetlength)
+#define PQgetvalue           PQ_MACRO(PQgetvalue)
+#define PQnfields            PQ_MACRO(PQnfields)
+#define PQntuples            PQ_MACRO(PQntuples)
+#define PQprepare            PQ_MACRO(PQprepare)
+#define PQputCopyData        PQ_MACRO(PQputCopyData)
+#define PQputCopyEnd         PQ_MACRO(PQputCopyEnd)
+#define PQresultErrorField   PQ_MACRO(PQresultErrorField)
+#define PQresultErrorMessage PQ_MACRO(PQresultErrorMessage)
+#define PQresultStatus       PQ_MACRO(PQresultStatus)
+#define PQsendQuery          PQ_MACRO(PQsendQuery)
+#define PQsetNoticeProcessor PQ_MACRO(PQsetNoticeProcessor)
+#define PQsetSingleRowMode   PQ_MACRO(PQsetSingleRowMode)
+#define PQsetnonblocking     PQ_MACRO(PQsetnonblocking)
+#define PQsocket             PQ_MACRO(PQsocket)
+#define PQstatus             PQ_MACRO(PQstatus)
+#define PQunescapeBytea      PQ_MACRO(PQunescapeBytea)
 
 /* Key of the advisory lock every writer takes: 'ICTD'. */
 #define WRITER_LOCK "SELECT pg_advisory_xact_lock(1229149252)"
@@ -611,7 +705,12 @@ static void pg_close(struct store *s)
 
 struct store *store_pg_open(const char *uri, unsigned flags, struct err *err)
 {
-    struct pg *p = xcalloc(1, sizeof(*p));
+    struct pg *p;
+
+    if (pq_ready(err) != 0) {
+        return NULL;
+    }
+    p = xcalloc(1, sizeof(*p));
 
     p->base.ops = &pg_ops;
     p->base.path = redact(uri);
