@@ -18,6 +18,7 @@
 static const char idi_usage[] =
     "Usage: ictdev idi --year Y [--format csv|table] [--explain ISO3]\n"
     "           [--set ISO3:INDICATOR=VALUE]... [--params FILE]\n"
+    "           [--compare FILE [--tolerance POINTS]]\n"
     "Prints economy,idi,universal,meaningful,rank for every economy with a\n"
     "score, then the groups' scores (simple mean of their members, rank "
     "empty).\n"
@@ -31,7 +32,16 @@ static const char idi_usage[] =
     "--explain ISO3: raw value, year, normalised score and contribution of "
     "each\n"
     "indicator. --set: a what-if on a raw input; prints how the score "
-    "moves.\n";
+    "moves.\n"
+    "--compare FILE: the scores next to a published table (CSV with iso3 "
+    "and\n"
+    "idi columns, e.g. data/idi/idi_2024_published.csv with --year 2022):\n"
+    "economy,published,ictdev,difference,within,why, then a summary on "
+    "stderr.\n"
+    "why names what explains a gap: inputs without a value, proxies, "
+    "values\n"
+    "older than Y, else the unverified parameters. --tolerance: default "
+    "0.05.\n";
 
 static bool opt_value(int argc, char **argv, int *i, const char *name,
                       const char **out)
@@ -57,6 +67,8 @@ struct idi_args {
     bool table;
     const char *explain;
     const char *params;
+    const char *compare;
+    double tolerance;
     struct compute_idi_set sets[MAX_SETS];
     char *set_text[MAX_SETS]; /* owned copies the sets point into */
     size_t nsets;
@@ -114,6 +126,16 @@ static int parse_idi(int argc, char **argv, struct idi_args *a)
             a->explain = v;
         } else if (opt_value(argc, argv, &i, "--params", &v)) {
             a->params = v;
+        } else if (opt_value(argc, argv, &i, "--compare", &v)) {
+            if (!v) {
+                return cli_usage_error("idi", "--compare: want a file");
+            }
+            a->compare = v;
+        } else if (opt_value(argc, argv, &i, "--tolerance", &v)) {
+            if (!v || parse_double(v, strlen(v), &a->tolerance, &err) != 0 ||
+                a->tolerance < 0) {
+                return cli_usage_error("idi", "--tolerance: want points >= 0");
+            }
         } else if (opt_value(argc, argv, &i, "--set", &v)) {
             if (!v || parse_set(a, v) != 0) {
                 return EXIT_USAGE;
@@ -276,6 +298,76 @@ static void print_explain(const struct idi_params *p,
            e->score.idi);
 }
 
+static void put_num2(struct buf *b, double v)
+{
+    if (!isnan(v)) {
+        buf_put_double(b, round(v * 100) / 100);
+    }
+}
+
+/* The comparison with a published table: a row per economy (CSV, or an
+ * aligned table), the summary on stderr. */
+static int print_compare(const struct idi_params *p, int year,
+                         const struct compute_idi_result *r,
+                         const struct idi_args *a, struct err *err)
+{
+    struct idi_published *pub;
+    size_t n;
+    struct compute_idi_compare c;
+    double tol = a->tolerance > 0 ? a->tolerance : 0.05;
+
+    if (idi_published_load(a->compare, &pub, &n, err) != 0) {
+        return err->code;
+    }
+    compute_idi_compare(p, year, r, pub, n, tol, &c);
+    if (a->table) {
+        printf("%-6s %9s %7s %6s %-6s %s\n", "econ", "published", "ictdev",
+               "diff", "within", "why");
+    } else {
+        printf("economy,published,ictdev,difference,within,why\n");
+    }
+    for (size_t i = 0; i < c.count; i++) {
+        const struct compute_idi_compare_row *row = &c.rows[i];
+        struct buf b;
+        buf_init(&b);
+        if (a->table) {
+            printf("%-6s %9.1f %7.2f %6.2f %-6s %s\n", row->code,
+                   row->published, row->ours, row->diff,
+                   row->within ? "yes" : "no", row->why);
+            buf_cleanup(&b);
+            continue;
+        }
+        buf_printf(&b, "%s,", row->code);
+        put_num2(&b, row->published);
+        buf_putc(&b, ',');
+        put_num2(&b, row->ours);
+        buf_putc(&b, ',');
+        put_num2(&b, row->diff);
+        buf_printf(&b, ",%s,", row->within ? "yes" : "no");
+        if (strpbrk(row->why, ",\"") != NULL) {
+            buf_putc(&b, '"');
+            for (const char *q = row->why; *q; q++) {
+                if (*q == '"') {
+                    buf_putc(&b, '"');
+                }
+                buf_putc(&b, *q);
+            }
+            buf_putc(&b, '"');
+        } else {
+            buf_puts(&b, row->why);
+        }
+        printf("%s\n", buf_cstr(&b));
+        buf_cleanup(&b);
+    }
+    fprintf(stderr,
+            "ictdev idi: %zu economies scored here and published: %zu "
+            "within %g points; mean |difference| %.2f, largest %.2f (%s)\n",
+            c.both, c.within, tol, c.mean_abs, c.max_abs, c.max_code);
+    compute_idi_compare_free(&c);
+    xfree(pub);
+    return 0;
+}
+
 static void print_whatifs(const struct compute_idi_result *r)
 {
     for (size_t i = 0; i < r->count; i++) {
@@ -328,6 +420,11 @@ static int run_idi(struct cli_ctx *ctx, struct idi_args *a)
             return cli_fail(&err);
         }
         print_explain(&p, e);
+    } else if (a->compare) {
+        if (print_compare(&p, a->year, &r, a, &err) != 0) {
+            compute_idi_result_free(&r);
+            return cli_fail(&err);
+        }
     } else {
         print_scores(&r, a->table);
     }

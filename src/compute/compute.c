@@ -7,6 +7,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/buf.h"
@@ -1868,6 +1869,158 @@ void compute_idi_result_free(struct compute_idi_result *r)
     xfree(r->economies);
     xfree(r->groups);
     memset(r, 0, sizeof(*r));
+}
+
+/* ---- Comparing with a published IDI table ---------------------------------
+ */
+
+static int cmp_rows(const void *a, const void *b)
+{
+    return strcmp(((const struct compute_idi_compare_row *)a)->code,
+                  ((const struct compute_idi_compare_row *)b)->code);
+}
+
+/* Append ", " (unless first) and text to the reason. */
+static void why_add(struct buf *b, const char *text)
+{
+    if (b->len > 0) {
+        buf_puts(b, "; ");
+    }
+    buf_puts(b, text);
+}
+
+/* What explains the gap of economy e: inputs missing, proxies, old values,
+ * else the unverified parameters. */
+static void why_differs(const struct idi_params *p, int year,
+                        const struct compute_idi_economy *e, struct buf *b)
+{
+    struct buf part;
+    bool any = false;
+
+    buf_init(&part);
+    for (int pass = 0; pass < 3; pass++) {
+        buf_reset(&part);
+        for (size_t i = 0; i < p->count; i++) {
+            bool hit = pass == 0   ? isnan(e->raw[i])
+                       : pass == 1 ? !isnan(e->raw[i]) && e->proxy[i]
+                                   : !isnan(e->raw[i]) && e->raw_year[i] > 0 &&
+                                         e->raw_year[i] < year;
+            if (!hit) {
+                continue;
+            }
+            buf_puts(&part, part.len ? ", " : "");
+            buf_puts(&part, p->ind[i].code);
+            if (pass == 1) {
+                buf_printf(&part, " (%s)", p->ind[i].proxy);
+            } else if (pass == 2) {
+                buf_printf(&part, " (%d)", e->raw_year[i]);
+            }
+        }
+        if (part.len > 0) {
+            static const char *const label[] = {"no value for ", "a proxy for ",
+                                                "a value older than the year "
+                                                "for "};
+            struct buf t;
+            buf_init(&t);
+            buf_puts(&t, label[pass]);
+            buf_append(&t, part.data, part.len);
+            why_add(b, buf_cstr(&t));
+            buf_cleanup(&t);
+            any = true;
+        }
+    }
+    if (!any) {
+        buf_reset(&part);
+        buf_printf(&part,
+                   "every input of %d present: %zu parameters unverified "
+                   "(idi_params.csv)",
+                   year, p->n_unverified);
+        why_add(b, buf_cstr(&part));
+    }
+    buf_cleanup(&part);
+}
+
+void compute_idi_compare(const struct idi_params *p, int year,
+                         const struct compute_idi_result *r,
+                         const struct idi_published *pub, size_t n, double tol,
+                         struct compute_idi_compare *out)
+{
+    size_t cap = r->count + n;
+    double sum = 0;
+    struct buf why;
+
+    memset(out, 0, sizeof(*out));
+    out->rows = xcalloc(cap ? cap : 1, sizeof(*out->rows));
+    out->mean_abs = out->max_abs = NAN;
+    buf_init(&why);
+    for (size_t i = 0; i < r->count; i++) {
+        const struct compute_idi_economy *e = &r->economies[i];
+        struct compute_idi_compare_row *row = &out->rows[out->count++];
+        snprintf(row->code, sizeof(row->code), "%s", e->code);
+        row->ours = e->score.idi;
+        row->published = NAN;
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp(pub[k].code, e->code) == 0) {
+                row->published = pub[k].idi;
+            }
+        }
+        if (isnan(row->ours) && isnan(row->published)) {
+            out->count--;
+            continue;
+        }
+        row->diff = row->ours - row->published;
+        buf_reset(&why);
+        if (isnan(row->published)) {
+            why_add(&why, "not in the published table");
+        } else if (isnan(row->ours)) {
+            why_add(&why, "no score here");
+            why_differs(p, year, e, &why);
+        } else {
+            double a = fabs(row->diff);
+            out->both++;
+            sum += a;
+            if (isnan(out->max_abs) || a > out->max_abs) {
+                out->max_abs = a;
+                snprintf(out->max_code, sizeof(out->max_code), "%s", e->code);
+            }
+            /* 1e-9: 84.75 - 84.7 is 0.0500000000000114 in doubles. */
+            row->within = a <= tol + 1e-9;
+            if (!row->within) {
+                why_differs(p, year, e, &why);
+            }
+        }
+        snprintf(row->why, sizeof(row->why), "%s", buf_cstr(&why));
+    }
+    for (size_t k = 0; k < n; k++) {
+        bool seen = false;
+        for (size_t i = 0; i < r->count && !seen; i++) {
+            seen = strcmp(r->economies[i].code, pub[k].code) == 0;
+        }
+        if (!seen) {
+            struct compute_idi_compare_row *row = &out->rows[out->count++];
+            snprintf(row->code, sizeof(row->code), "%s", pub[k].code);
+            row->published = pub[k].idi;
+            row->ours = row->diff = NAN;
+            snprintf(row->why, sizeof(row->why),
+                     "not an economy of this store");
+        }
+    }
+    for (size_t i = 0; i < out->count; i++) {
+        out->within += out->rows[i].within;
+    }
+    if (out->both > 0) {
+        out->mean_abs = sum / (double)out->both;
+    }
+    if (out->count > 1) {
+        qsort(out->rows, out->count, sizeof(*out->rows), cmp_rows);
+    }
+    buf_cleanup(&why);
+}
+
+void compute_idi_compare_free(struct compute_idi_compare *c)
+{
+    xfree(c->rows);
+    memset(c, 0, sizeof(*c));
 }
 
 /* ---- Affordability ------------------------------------------------------ */

@@ -131,6 +131,36 @@ int compute_idi(struct store *s, const struct idi_params *p, int year,
 /* Free what compute_idi returned. Safe on a zeroed result. */
 void compute_idi_result_free(struct compute_idi_result *r);
 
+/* One economy of a comparison with a published IDI table. */
+struct compute_idi_compare_row {
+    char code[MAX_CODE_LEN + 1];
+    double published; /* NaN: not in the published table */
+    double ours;      /* NaN: no score here */
+    double diff;      /* ours - published; NaN when either is missing */
+    bool within;      /* |diff| <= the tolerance */
+    char why[320];    /* "" when within; else what explains the gap */
+};
+
+struct compute_idi_compare {
+    struct compute_idi_compare_row *rows; /* owned; by economy code */
+    size_t count;
+    size_t both;              /* scored here and published */
+    size_t within;            /* of those, within the tolerance */
+    double mean_abs, max_abs; /* of |diff| over both; NaN when none */
+    char max_code[MAX_CODE_LEN + 1];
+};
+
+/* Compare r (compute_idi for year with p) with a published table pub[n]
+ * to tolerance tol: one row per economy in either, with why it differs
+ * when it does: inputs with no value, proxies, values older than year,
+ * else the unverified parameters. Cannot fail (aborts on OOM). Free
+ * with compute_idi_compare_free. */
+void compute_idi_compare(const struct idi_params *p, int year,
+                         const struct compute_idi_result *r,
+                         const struct idi_published *pub, size_t n, double tol,
+                         struct compute_idi_compare *out);
+void compute_idi_compare_free(struct compute_idi_compare *c);
+
 /* Affordability of one basket in one year: price (USD a month) x 12 /
  * GNI p.c. (Atlas, USD; the latest of year and year - 1, not adjusted for
  * inflation) x 100, next to the published percentage when the store has

@@ -457,3 +457,148 @@ const char *idi_pillar_name(int pillar)
 {
     return pillar == IDI_PILLAR_U ? "U" : "M";
 }
+
+/* ---- Published tables -----------------------------------------------------
+ */
+
+static int pub_number(const struct csv_field *f, double *out, const char *name,
+                      unsigned long long line, struct err *err)
+{
+    *out = NAN;
+    if (f->len == 0) {
+        return 0;
+    }
+    if (parse_double(f->ptr, f->len, out, err) != 0 || *out < 0 || *out > 100) {
+        return err_set(err, ERR_INVALID,
+                       "%s:%llu: '%.*s' is not a score from 0 to 100", name,
+                       line, (int)f->len, f->ptr);
+    }
+    return 0;
+}
+
+static int read_published(struct csv_reader *rd, const char *path,
+                          struct idi_published **out, size_t *out_count,
+                          struct err *err)
+{
+    static const char *const cols[] = {"iso3", "idi", "universal",
+                                       "meaningful"};
+    struct csv_record rec;
+    int idx[4] = {-1, -1, -1, -1};
+    struct idi_published *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+
+    *out = NULL;
+    *out_count = 0;
+    if (csv_next(rd, &rec, err) != 0 || rec.count == 0) {
+        rc = err->code ? err->code : err_set(err, ERR_PARSE, "%s: empty", path);
+        goto out;
+    }
+    for (size_t i = 0; i < rec.count; i++) {
+        for (int c = 0; c < 4; c++) {
+            if (csv_field_eq(&rec.fields[i], cols[c])) {
+                idx[c] = (int)i;
+            }
+        }
+    }
+    if (idx[0] < 0) {
+        for (size_t i = 0; i < rec.count; i++) {
+            if (csv_field_eq(&rec.fields[i], "economy")) {
+                idx[0] = (int)i;
+            }
+        }
+    }
+    if (idx[0] < 0 || idx[1] < 0) {
+        rc = err_set(err, ERR_PARSE,
+                     "%s:1: the header needs an economy column (iso3 or "
+                     "economy) and idi",
+                     path);
+        goto out;
+    }
+    while ((rc = csv_next(rd, &rec, err)) == 0 && rec.count > 0) {
+        unsigned long long line = (unsigned long long)rec.line;
+        struct idi_published p;
+        const struct csv_field *code;
+        double vals[3];
+        for (int c = 0; c < 4; c++) {
+            if (idx[c] >= 0 && (size_t)idx[c] >= rec.count) {
+                rc = err_set(err, ERR_PARSE, "%s:%llu: too few fields", path,
+                             line);
+                goto out;
+            }
+        }
+        code = &rec.fields[idx[0]];
+        if (!code_valid(code->ptr, code->len) || code->len > MAX_CODE_LEN) {
+            rc = err_set(err, ERR_INVALID, "%s:%llu: bad economy code '%.*s'",
+                         path, line, (int)code->len, code->ptr);
+            goto out;
+        }
+        for (int c = 1; c < 4; c++) {
+            vals[c - 1] = NAN;
+            if (idx[c] >= 0 && pub_number(&rec.fields[idx[c]], &vals[c - 1],
+                                          path, line, err) != 0) {
+                rc = err->code;
+                goto out;
+            }
+        }
+        if (isnan(vals[0])) {
+            continue;
+        }
+        memset(&p, 0, sizeof(p));
+        memcpy(p.code, code->ptr, code->len);
+        p.idi = vals[0];
+        p.pillar[IDI_PILLAR_U] = vals[1];
+        p.pillar[IDI_PILLAR_M] = vals[2];
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp(v[k].code, p.code) == 0) {
+                rc = err_set(err, ERR_INVALID, "%s:%llu: %s given twice", path,
+                             line, p.code);
+                goto out;
+            }
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            v = xreallocarray(v, cap, sizeof(*v));
+        }
+        v[n++] = p;
+    }
+out:
+    if (rc != 0) {
+        xfree(v);
+        return rc;
+    }
+    *out = v;
+    *out_count = n;
+    return 0;
+}
+
+int idi_published_parse(const char *text, size_t len, const char *name,
+                        struct idi_published **out, size_t *out_count,
+                        struct err *err)
+{
+    struct csv_reader *rd = csv_open_mem(text, len, name);
+    int rc;
+
+    err_clear(err);
+    rc = read_published(rd, name, out, out_count, err);
+    csv_close(rd);
+    return rc;
+}
+
+int idi_published_load(const char *path, struct idi_published **out,
+                       size_t *out_count, struct err *err)
+{
+    struct csv_reader *rd;
+    int rc;
+
+    *out = NULL;
+    *out_count = 0;
+    err_clear(err);
+    rd = csv_open_path(path, err);
+    if (rd == NULL) {
+        return err->code;
+    }
+    rc = read_published(rd, path, out, out_count, err);
+    csv_close(rd);
+    return rc;
+}

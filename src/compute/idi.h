@@ -94,6 +94,27 @@ void idi_score(const struct idi_params *p, const double *raw,
  * gets 0) into out_rank. Borrows score. Cannot fail (aborts on OOM). */
 void idi_rank(const double *score, size_t count, int *out_rank);
 
+/* One economy of a published IDI table: its scores as published (NaN =
+ * not given). */
+struct idi_published {
+    char code[MAX_CODE_LEN + 1];
+    double idi;
+    double pillar[IDI_NPILLARS];
+};
+
+/* Read a published table (CSV with a header naming at least an economy
+ * column, "iso3" or "economy" as a code, and "idi"; optional "universal"
+ * and "meaningful") from path into *out (owned, free with xfree) and
+ * *out_count. Rows with an empty idi are skipped. ERR_PARSE / ERR_INVALID
+ * with PATH:LINE: for a bad header, a bad number, a repeated economy;
+ * ERR_NOT_FOUND / ERR_IO for the file. */
+int idi_published_load(const char *path, struct idi_published **out,
+                       size_t *out_count, struct err *err) WARN_UNUSED_RESULT;
+/* The same from text[0..len) (borrowed; name for messages). */
+int idi_published_parse(const char *text, size_t len, const char *name,
+                        struct idi_published **out, size_t *out_count,
+                        struct err *err) WARN_UNUSED_RESULT;
+
 /* "U" or "M". Borrowed, static storage. */
 const char *idi_pillar_name(int pillar);
 
