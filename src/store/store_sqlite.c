@@ -301,6 +301,23 @@ static int migrate(struct sq *q, int from, struct err *err)
     if (exec_sql(q, sql, err) != 0 || exec_sql(q, "COMMIT", err) != 0) {
         goto fail;
     }
+    if (from > 0 && from < 6) {
+        /* The rows of obs went into blocks: give their pages back and
+         * move to 64 KB pages, as a new store has (page_size changes only
+         * outside WAL). Best effort: a store that stays as it is (another
+         * process has it open, no room for the copy) is still right. */
+        struct err ignored = {0};
+        if (exec_sql(q,
+                     "PRAGMA journal_mode=DELETE; PRAGMA page_size=65536;"
+                     " VACUUM",
+                     &ignored) != 0) {
+            fprintf(stderr, "ictdev: %s: not compacted after the upgrade: %s\n",
+                    q->base.path, ignored.msg);
+        }
+        if (exec_sql(q, "PRAGMA journal_mode=WAL", err) != 0) {
+            return err->code;
+        }
+    }
     return 0;
 fail:
     err_prefix(err, "upgrading the schema from version %d", from);
