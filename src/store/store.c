@@ -272,6 +272,11 @@ void store_codes_index(struct store_codes *c)
     xfree(c->area_by_id);
     c->ind_by_id = index_by_id(c->inds, c->ind_count, &c->ind_id_cap);
     c->area_by_id = index_by_id(c->areas, c->area_count, &c->area_id_cap);
+    c->area_ids_ordered = true;
+    for (size_t i = 1; i < c->area_count; i++) {
+        c->area_ids_ordered =
+            c->area_ids_ordered && c->areas[i].id > c->areas[i - 1].id;
+    }
 }
 
 void store_codes_drop(struct store_codes *c)

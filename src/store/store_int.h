@@ -134,6 +134,8 @@ struct store_codes {
     size_t ind_id_cap;
     size_t *area_by_id;
     size_t area_id_cap;
+    bool area_ids_ordered; /* ids grow along areas[]: reading by id gives
+                              the order of query results */
 };
 
 /* Append a code (in the cache's order) to c. Cannot fail. */

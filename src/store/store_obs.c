@@ -1152,6 +1152,11 @@ struct qrun {
     size_t nqb, qb_cap;
     struct buf bytes;
     size_t cur_area; /* area of blocks_read(one area) */
+    /* Streaming: blocks arrive in the order of results (one area at a
+     * time, or every area with ids in that order), so each is decoded as
+     * it comes and a series is handed over when the next one begins. */
+    bool stream;
+    size_t stream_ind, stream_area;
     store_obs_fn fn;
     void *ctx;
 };
@@ -1526,13 +1531,26 @@ static int emit_series(struct qrun *r, size_t ind, size_t area, struct err *err)
     return 0;
 }
 
+/* Merge the series gathered in r->rs and hand it over (streaming). */
+static int stream_flush(struct qrun *r, struct err *err)
+{
+    int rc;
+
+    if (r->rs.blocks == 0) {
+        return 0;
+    }
+    rs_merge(&r->rs, &r->dims);
+    rc = emit_series(r, r->stream_ind, r->stream_area, err);
+    rs_reset(&r->rs);
+    return rc;
+}
+
 static int on_qblock(void *ctx, const struct store_block *b, struct err *err)
 {
     struct qrun *r = ctx;
     size_t area = r->cur_area;
     struct qblock *q;
 
-    (void)err;
     if (area == SIZE_MAX && (!store_codes_area_of(r->c, b->area_id, &area) ||
                              !r->want_area[area])) {
         return 0;
@@ -1543,6 +1561,14 @@ static int on_qblock(void *ctx, const struct store_block *b, struct err *err)
         if (!u64map_get(&r->changed, key + 1, &v)) {
             return 0;
         }
+    }
+    if (r->stream) {
+        int rc;
+        if (area != r->stream_area && (rc = stream_flush(r, err)) != 0) {
+            return rc;
+        }
+        r->stream_area = area;
+        return rs_add(&r->rs, &r->dims, b->data, b->len, b->batch_id, err);
     }
     if (r->nqb == r->qb_cap) {
         r->qb_cap = r->qb_cap ? r->qb_cap * 2 : 256;
@@ -1579,11 +1605,16 @@ static int run_indicator(struct qrun *r, size_t ind, struct err *err)
     /* A few areas (or the series changed since a batch) are read one by
      * one; else the whole indicator in one statement. */
     bool by_series = (r->f->economy_count > 0 && r->narea <= 64) || r->since;
+    int rc = 0;
 
     r->nqb = 0;
     buf_reset(&r->bytes);
+    rs_reset(&r->rs);
+    r->stream = by_series || r->c->area_ids_ordered;
+    r->stream_ind = ind;
+    r->stream_area = SIZE_MAX;
     if (by_series) {
-        for (size_t a = 0; a < r->narea; a++) {
+        for (size_t a = 0; a < r->narea && rc == 0; a++) {
             size_t area = r->areas[a];
             if (r->since) {
                 uint64_t key =
@@ -1594,24 +1625,26 @@ static int run_indicator(struct qrun *r, size_t ind, struct err *err)
                 }
             }
             r->cur_area = area;
-            if (r->s->ops->blocks_read(r->s, ind_id, r->c->areas[area].id,
-                                       r->limit, on_qblock, r, err) != 0) {
-                return err->code;
-            }
+            rc = r->s->ops->blocks_read(r->s, ind_id, r->c->areas[area].id,
+                                        r->limit, on_qblock, r, err);
         }
     } else {
         r->cur_area = SIZE_MAX;
-        if (r->s->ops->blocks_read(r->s, ind_id, -1, r->limit, on_qblock, r,
-                                   err) != 0) {
-            return err->code;
-        }
-        if (r->nqb > 1) {
-            qsort(r->qb, r->nqb, sizeof(*r->qb), qblock_cmp);
-        }
+        rc = r->s->ops->blocks_read(r->s, ind_id, -1, r->limit, on_qblock, r,
+                                    err);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (r->stream) {
+        return stream_flush(r, err);
+    }
+    /* Area ids not in the order of results: sort what was read. */
+    if (r->nqb > 1) {
+        qsort(r->qb, r->nqb, sizeof(*r->qb), qblock_cmp);
     }
     for (size_t i = 0; i < r->nqb;) {
         size_t area = r->qb[i].area;
-        int rc;
         rs_reset(&r->rs);
         for (; i < r->nqb && r->qb[i].area == area; i++) {
             if (rs_add(&r->rs, &r->dims,
