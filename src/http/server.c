@@ -34,21 +34,13 @@
     X(MHD_queue_response)                                                      \
     X(MHD_start_daemon)                                                        \
     X(MHD_stop_daemon)
-#define MHD_FIELD(name) __typeof__(name) *name;
 static struct {
-    MHD_FUNCS(MHD_FIELD)
+    MHD_FUNCS(DYNLIB_FIELD)
 } mhd;
 #define MHD_SYM(name) {#name, (void **)&mhd.name},
 static const struct dynlib_sym mhd_syms[] = {MHD_FUNCS(MHD_SYM)};
-static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
-static char mhd_error[256]; /* why it could not be opened; "" = open */
-
-static void mhd_load(void)
-{
-    (void)dynlib_load("libmicrohttpd.so.12", "libmicrohttpd12", mhd_syms,
-                      sizeof(mhd_syms) / sizeof(mhd_syms[0]), mhd_error,
-                      sizeof(mhd_error));
-}
+static struct dynlib mhd_lib =
+    DYNLIB_INIT("libmicrohttpd.so.12", "libmicrohttpd12", mhd_syms);
 
 #define MHD_add_response_header         (*mhd.MHD_add_response_header)
 #define MHD_create_response_from_buffer (*mhd.MHD_create_response_from_buffer)
@@ -882,9 +874,7 @@ struct http_server *http_server_start(const struct http_config *cfg,
     const union MHD_DaemonInfo *info;
     const char *bind_addr = cfg->bind ? cfg->bind : "127.0.0.1";
 
-    pthread_once(&mhd_once, mhd_load);
-    if (mhd_error[0] != '\0') {
-        err_set(err, ERR_IO, "the HTTP server: %s", mhd_error);
+    if (dynlib_ready(&mhd_lib, "the HTTP server", err) != 0) {
         return NULL;
     }
     s = xcalloc(1, sizeof(*s));

@@ -54,29 +54,21 @@
     X(zip_stat)                                                                \
     X(zip_stat_index)                                                          \
     X(zip_strerror)
-#define LIB_FIELD(name) __typeof__(name) *name;
 static struct {
-    XML_NAMES(LIB_FIELD)
-    ZIP_NAMES(LIB_FIELD)
+    XML_NAMES(DYNLIB_FIELD)
+    ZIP_NAMES(DYNLIB_FIELD)
 } lib;
 #define LIB_SYM(name) {#name, (void **)&lib.name},
 static const struct dynlib_sym xml_syms[] = {XML_NAMES(LIB_SYM)};
 static const struct dynlib_sym zip_syms[] = {ZIP_NAMES(LIB_SYM)};
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-static char lib_error[256]; /* why they could not be opened; "" = open */
+static struct dynlib xml_lib = DYNLIB_INIT("libxml2.so.2", "libxml2", xml_syms);
+static struct dynlib zip_lib = DYNLIB_INIT("libzip.so.4", "libzip4", zip_syms);
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
-static void lib_load(void)
+/* libxml2 wants its global state set up once before threads use it. */
+static void xml_init(void)
 {
-    if (dynlib_load("libxml2.so.2", "libxml2", xml_syms,
-                    sizeof(xml_syms) / sizeof(xml_syms[0]), lib_error,
-                    sizeof(lib_error)) &&
-        dynlib_load("libzip.so.4", "libzip4", zip_syms,
-                    sizeof(zip_syms) / sizeof(zip_syms[0]), lib_error,
-                    sizeof(lib_error))) {
-        /* libxml2 wants its global state set up once before threads
-         * use it. */
-        (*lib.xmlInitParser)();
-    }
+    (*lib.xmlInitParser)();
 }
 
 #undef xmlFree
@@ -861,11 +853,11 @@ struct xlsx_book *xlsx_read_mem(const void *data, size_t len, struct err *err)
                 MAX_XLSX_FILE >> 20);
         return NULL;
     }
-    (void)pthread_once(&lib_once, lib_load);
-    if (lib_error[0] != '\0') {
-        err_set(err, ERR_IO, "reading workbooks: %s", lib_error);
+    if (dynlib_ready(&xml_lib, "reading workbooks", err) != 0 ||
+        dynlib_ready(&zip_lib, "reading workbooks", err) != 0) {
         return NULL;
     }
+    (void)pthread_once(&xml_once, xml_init);
     zip_error_init(&ze);
     src = zip_source_buffer_create(len ? data : "", len, 0, &ze);
     if (src == NULL) {

@@ -36,21 +36,13 @@
     X(worksheet_write_blank)                                                   \
     X(worksheet_write_number)                                                  \
     X(worksheet_write_string)
-#define LXW_FIELD(name) __typeof__(name) *name;
 static struct {
-    LXW_NAMES(LXW_FIELD)
+    LXW_NAMES(DYNLIB_FIELD)
 } lxw;
 #define LXW_SYM(name) {#name, (void **)&lxw.name},
 static const struct dynlib_sym lxw_syms[] = {LXW_NAMES(LXW_SYM)};
-static pthread_once_t lxw_once = PTHREAD_ONCE_INIT;
-static char lxw_why[256]; /* why it could not be opened; "" = open */
-
-static void lxw_load(void)
-{
-    (void)dynlib_load("libxlsxwriter.so.4", "libxlsxwriter4", lxw_syms,
-                      sizeof(lxw_syms) / sizeof(lxw_syms[0]), lxw_why,
-                      sizeof(lxw_why));
-}
+static struct dynlib lxw_lib =
+    DYNLIB_INIT("libxlsxwriter.so.4", "libxlsxwriter4", lxw_syms);
 
 #define format_set_align             (*lxw.format_set_align)
 #define format_set_bg_color          (*lxw.format_set_bg_color)
@@ -123,9 +115,7 @@ struct xlsx_writer *xlsx_writer_new(const char *path, struct err *err)
     lxw_workbook_options opt = {
         .constant_memory = LXW_FALSE, .tmpdir = NULL, .use_zip64 = LXW_FALSE};
 
-    pthread_once(&lxw_once, lxw_load);
-    if (lxw_why[0] != '\0') {
-        err_set(err, ERR_IO, "writing workbooks: %s", lxw_why);
+    if (dynlib_ready(&lxw_lib, "writing workbooks", err) != 0) {
         return NULL;
     }
     w = xcalloc(1, sizeof(*w));

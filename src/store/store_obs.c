@@ -1329,6 +1329,16 @@ static int plan_as_of(struct qrun *r, struct err *err)
     return 0;
 }
 
+/* A capacity (from cap, or 64, doubling) with room for index id. */
+static size_t cap_for(size_t cap, size_t id)
+{
+    cap = cap ? cap : 64;
+    while (cap <= id) {
+        cap *= 2;
+    }
+    return cap;
+}
+
 static int on_batch(void *ctx, const struct store_cells *row, struct err *err)
 {
     struct qrun *r = ctx;
@@ -1339,10 +1349,7 @@ static int on_batch(void *ctx, const struct store_cells *row, struct err *err)
         return 0;
     }
     if ((size_t)id >= r->bcap) {
-        size_t cap = r->bcap ? r->bcap : 64;
-        while (cap <= (size_t)id) {
-            cap *= 2;
-        }
+        size_t cap = cap_for(r->bcap, (size_t)id);
         r->btime = xreallocarray(r->btime, cap, sizeof(int64_t));
         r->bkind = xrealloc(r->bkind, cap);
         memset(r->btime + r->bcap, 0, (cap - r->bcap) * sizeof(int64_t));
@@ -1364,10 +1371,7 @@ static int on_source(void *ctx, const struct store_cells *row, struct err *err)
         return 0;
     }
     if ((size_t)id >= r->scap) {
-        size_t cap = r->scap ? r->scap : 64;
-        while (cap <= (size_t)id) {
-            cap *= 2;
-        }
+        size_t cap = cap_for(r->scap, (size_t)id);
         r->sources = xreallocarray(r->sources, cap, sizeof(char *));
         memset(r->sources + r->scap, 0, (cap - r->scap) * sizeof(char *));
         r->scap = cap;
@@ -1461,10 +1465,7 @@ static bool dims_pass(const struct store_obs_query *f, const char *dims)
 static bool pass_dims(struct qrun *r, uint32_t id)
 {
     if (id >= r->pass_cap) {
-        size_t cap = r->pass_cap ? r->pass_cap : 64;
-        while (cap <= id) {
-            cap *= 2;
-        }
+        size_t cap = cap_for(r->pass_cap, id);
         r->pass = xrealloc(r->pass, cap);
         memset(r->pass + r->pass_cap, -1, cap - r->pass_cap);
         r->pass_cap = cap;

@@ -79,30 +79,12 @@
     X(PQstatus)                                                                \
     X(PQunescapeBytea)
 
-#define PQ_FIELD(name) __typeof__(name) *name;
 static struct {
-    PQ_FUNCS(PQ_FIELD)
+    PQ_FUNCS(DYNLIB_FIELD)
 } pq;
 #define PQ_SYM(name) {#name, (void **)&pq.name},
 static const struct dynlib_sym pq_syms[] = {PQ_FUNCS(PQ_SYM)};
-static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
-static char pq_error[256]; /* why libpq could not be opened; "" = open */
-
-static void pq_load(void)
-{
-    (void)dynlib_load("libpq.so.5", "libpq5", pq_syms, ARRAY_COUNT(pq_syms),
-                      pq_error, sizeof(pq_error));
-}
-
-/* 0, or ERR_STORAGE when libpq cannot be opened. Thread-safe. */
-static int pq_ready(struct err *err)
-{
-    pthread_once(&pq_once, pq_load);
-    if (pq_error[0] != '\0') {
-        return err_set(err, ERR_STORAGE, "PostgreSQL: %s", pq_error);
-    }
-    return 0;
-}
+static struct dynlib pq_lib = DYNLIB_INIT("libpq.so.5", "libpq5", pq_syms);
 
 #define PQ_MACRO(name)       (*pq.name)
 #define PQclear              PQ_MACRO(PQclear)
@@ -707,7 +689,7 @@ struct store *store_pg_open(const char *uri, unsigned flags, struct err *err)
 {
     struct pg *p;
 
-    if (pq_ready(err) != 0) {
+    if (dynlib_ready(&pq_lib, "PostgreSQL", err) != 0) {
         return NULL;
     }
     p = xcalloc(1, sizeof(*p));
