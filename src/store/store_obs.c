@@ -15,15 +15,20 @@
  * per series, when the round holds ROUND_CELLS values or at commit. To
  * decide whether a value changed, it reads the series' current values
  * once per round (none for a store that had no values at batch start, or
- * for store_obs_append). Values of one series mostly come in key order:
- * then a cursor walks the current values and the key before is enough to
- * find a duplicate. Out of order, the series switches to a hash map of its
- * keys. A series seen again after its block was written reads that block
- * back (its keys are this batch's: a repeat is a duplicate).
+ * for store_obs_append in a trusted batch); past VIEW_CELLS current values
+ * it drops them and reads a series again when needed. Duplicates: while a
+ * series' values come in key order, a cursor walks its current values and
+ * the key before is enough; values given dims key by dims key (and no
+ * current values) keep the last year of each dims key; otherwise the
+ * series' keys go into a hash map. A series seen again after its block was
+ * written reads that block back (its keys are this batch's: a repeat is a
+ * duplicate).
  *
  * Reading. Queries go indicator by indicator: the blocks of the indicator
  * (of every area, or of the requested ones) in one statement, then area by
- * area in the order of results, decoded, merged and filtered. */
+ * area in the order of results, decoded, merged and filtered; when the
+ * blocks arrive in that order (area ids growing with it) each is decoded
+ * as it comes, else they are kept and sorted first. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
