@@ -3,6 +3,7 @@
  * compute/, prints. */
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "../core/mem.h"
 #include "../core/strparse.h"
 #include "cli.h"
+#include "cliutil.h"
 
 #define MAX_SETS 64
 
@@ -298,67 +300,53 @@ static void print_explain(const struct idi_params *p,
            e->score.idi);
 }
 
-static void put_num2(struct buf *b, double v)
+/* v with two decimals into out (cap bytes), "" when NaN. */
+static const char *num2(double v, char *out, size_t cap)
 {
+    struct buf b;
+
+    buf_init(&b);
     if (!isnan(v)) {
-        buf_put_double(b, round(v * 100) / 100);
+        buf_put_double(&b, round(v * 100) / 100);
     }
+    snprintf(out, cap, "%s", buf_cstr(&b));
+    buf_cleanup(&b);
+    return out;
 }
 
-/* The comparison with a published table: a row per economy (CSV, or an
- * aligned table), the summary on stderr. */
+/* The comparison with a published table: a row per economy, the summary
+ * on stderr. */
 static int print_compare(const struct idi_params *p, int year,
                          const struct compute_idi_result *r,
                          const struct idi_args *a, struct err *err)
 {
+    static const char *const cols[] = {"economy",    "published", "ictdev",
+                                       "difference", "within",    "why"};
+    static const int kinds[] = {OUT_TEXT, OUT_NUM,  OUT_NUM,
+                                OUT_NUM,  OUT_TEXT, OUT_TEXT};
     struct idi_published *pub;
     size_t n;
     struct compute_idi_compare c;
     double tol = a->tolerance > 0 ? a->tolerance : 0.05;
+    struct out o;
 
     if (idi_published_load(a->compare, &pub, &n, err) != 0) {
         return err->code;
     }
     compute_idi_compare(p, year, r, pub, n, tol, &c);
-    if (a->table) {
-        printf("%-6s %9s %7s %6s %-6s %s\n", "econ", "published", "ictdev",
-               "diff", "within", "why");
-    } else {
-        printf("economy,published,ictdev,difference,within,why\n");
-    }
+    out_begin(&o, a->table ? OUT_TABLE : OUT_CSV, stdout, cols, kinds, 6);
     for (size_t i = 0; i < c.count; i++) {
         const struct compute_idi_compare_row *row = &c.rows[i];
-        struct buf b;
-        buf_init(&b);
-        if (a->table) {
-            printf("%-6s %9.1f %7.2f %6.2f %-6s %s\n", row->code,
-                   row->published, row->ours, row->diff,
-                   row->within ? "yes" : "no", row->why);
-            buf_cleanup(&b);
-            continue;
-        }
-        buf_printf(&b, "%s,", row->code);
-        put_num2(&b, row->published);
-        buf_putc(&b, ',');
-        put_num2(&b, row->ours);
-        buf_putc(&b, ',');
-        put_num2(&b, row->diff);
-        buf_printf(&b, ",%s,", row->within ? "yes" : "no");
-        if (strpbrk(row->why, ",\"") != NULL) {
-            buf_putc(&b, '"');
-            for (const char *q = row->why; *q; q++) {
-                if (*q == '"') {
-                    buf_putc(&b, '"');
-                }
-                buf_putc(&b, *q);
-            }
-            buf_putc(&b, '"');
-        } else {
-            buf_puts(&b, row->why);
-        }
-        printf("%s\n", buf_cstr(&b));
-        buf_cleanup(&b);
+        char pv[40], ov[40], dv[40];
+        const char *cells[6] = {row->code,
+                                num2(row->published, pv, sizeof(pv)),
+                                num2(row->ours, ov, sizeof(ov)),
+                                num2(row->diff, dv, sizeof(dv)),
+                                row->within ? "yes" : "no",
+                                row->why};
+        out_row(&o, cells);
     }
+    out_end(&o);
     fprintf(stderr,
             "ictdev idi: %zu economies scored here and published: %zu "
             "within %g points; mean |difference| %.2f, largest %.2f (%s)\n",

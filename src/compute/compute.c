@@ -1880,7 +1880,7 @@ static int cmp_rows(const void *a, const void *b)
                   ((const struct compute_idi_compare_row *)b)->code);
 }
 
-/* Append ", " (unless first) and text to the reason. */
+/* Append "; " (unless first) and text to the reason. */
 static void why_add(struct buf *b, const char *text)
 {
     if (b->len > 0) {

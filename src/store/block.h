@@ -103,7 +103,7 @@ int block_next(struct block_reader *r, struct block_cell *out,
 void block_close(struct block_reader *r);
 
 /* Read the whole block only to check it: the number of cells and the
- * first and last year, or ERR_STORAGE. (Tests, fuzzing, migration.) */
+ * first and last year, or ERR_STORAGE. (Tests.) */
 int block_check(const void *data, size_t len, size_t *out_cells,
                 int *out_year_min, int *out_year_max,
                 struct err *err) WARN_UNUSED_RESULT;

@@ -184,7 +184,15 @@ int store_batch_commit(struct store *s, int64_t *out_batch,
         s->ops->batch_rollback(s);
         return 0;
     }
-    if (s->ops->batch_commit(s, changed, err) != 0) {
+    {
+        struct store_param ps[2] = {STORE_P_INT(changed), STORE_P_INT(id)};
+        struct store_stmt q = {SQL_BATCH_SET_CHANGED, ps, 2, NULL, NULL};
+        if (store_exec_as(s, &q, NULL, "closing the batch", err) != 0) {
+            store_batch_rollback(s);
+            return err->code;
+        }
+    }
+    if (s->ops->batch_commit(s, err) != 0) {
         return err->code;
     }
     *out_batch = id;
@@ -268,9 +276,7 @@ static size_t *index_by_id(const struct store_code *v, size_t n,
 
 void store_codes_index(struct store_codes *c)
 {
-    xfree(c->ind_by_id);
     xfree(c->area_by_id);
-    c->ind_by_id = index_by_id(c->inds, c->ind_count, &c->ind_id_cap);
     c->area_by_id = index_by_id(c->areas, c->area_count, &c->area_id_cap);
     c->area_ids_ordered = true;
     for (size_t i = 1; i < c->area_count; i++) {
@@ -289,7 +295,6 @@ void store_codes_drop(struct store_codes *c)
     }
     xfree(c->inds);
     xfree(c->areas);
-    xfree(c->ind_by_id);
     xfree(c->area_by_id);
     strmap_cleanup(&c->ind_ids);
     strmap_cleanup(&c->area_ids);
@@ -321,15 +326,6 @@ bool store_codes_area_of(const struct store_codes *c, int64_t id, size_t *out)
         return false;
     }
     *out = c->area_by_id[id] - 1;
-    return true;
-}
-
-bool store_codes_ind_of(const struct store_codes *c, int64_t id, size_t *out)
-{
-    if (id < 0 || (uint64_t)id >= c->ind_id_cap || c->ind_by_id[id] == 0) {
-        return false;
-    }
-    *out = c->ind_by_id[id] - 1;
     return true;
 }
 

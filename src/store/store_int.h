@@ -130,9 +130,7 @@ struct store_codes {
     size_t ind_count, ind_cap;
     struct store_code *areas;
     size_t area_count, area_cap;
-    size_t *ind_by_id; /* id → index + 1 (0: none); ind_id_cap entries */
-    size_t ind_id_cap;
-    size_t *area_by_id;
+    size_t *area_by_id; /* id → index + 1 (0: none); area_id_cap entries */
     size_t area_id_cap;
     bool area_ids_ordered; /* ids grow along areas[]: reading by id gives
                               the order of query results */
@@ -214,10 +212,6 @@ struct store_ops {
     /* Open a batch: the writer lock, the batch row, what *out says. */
     int (*batch_begin)(struct store *s, const struct store_batch_info *info,
                        struct store_batch_open *out, struct err *err);
-    /* The id of a source text (len > 0), added to sources in the open
-     * batch if new. */
-    int (*source_id)(struct store *s, const char *text, size_t len,
-                     int64_t *out, struct err *err);
     /* Write one block in the open batch or write transaction. It may be
      * buffered, but blocks_read on s sees it. */
     int (*block_write)(struct store *s, const struct store_block *b,
@@ -228,9 +222,9 @@ struct store_ops {
     int (*blocks_read)(struct store *s, int64_t indicator_id, int64_t area_id,
                        int64_t batch_limit, store_block_fn fn, void *ctx,
                        struct err *err);
-    /* Commit the open batch, which appended changed (> 0) revisions. On
+    /* Commit the open batch (store.c has recorded what it changed). On
      * error the batch is rolled back. */
-    int (*batch_commit)(struct store *s, int64_t changed, struct err *err);
+    int (*batch_commit)(struct store *s, struct err *err);
     void (*batch_rollback)(struct store *s);
     /* When no transaction is open, begin a read-only one (one snapshot for
      * the reads that follow) and set *out_opened; read_end ends it. */

@@ -389,6 +389,103 @@ static void rs_merge(struct rseries *rs, struct dims_dict *d)
     rs->count = out;
 }
 
+/* ---- Writing one block ----------------------------------------------------
+ */
+
+/* Scratch of put_block, kept between calls. */
+struct put_scratch {
+    struct buf enc;
+    uint32_t *index; /* dict id → block dims index + 1 (0 between calls) */
+    uint32_t *used;  /* dict ids the block uses */
+    const char **keys;
+    size_t *lens;
+    size_t cap; /* entries of each array */
+};
+
+static void put_scratch_free(struct put_scratch *ps)
+{
+    buf_cleanup(&ps->enc);
+    xfree(ps->index);
+    xfree(ps->used);
+    xfree(ps->keys);
+    xfree(ps->lens);
+    memset(ps, 0, sizeof(*ps));
+}
+
+static int bcell_cmp(const void *a, const void *b)
+{
+    const struct block_cell *x = a;
+    const struct block_cell *y = b;
+
+    if (x->year != y->year) {
+        return x->year < y->year ? -1 : 1;
+    }
+    return dd_cmp(sort_dims, x->dims, y->dims);
+}
+
+/* Write cells[0..n) (n >= 1; their dims are ids of d; sorted here unless
+ * in key order already) as block `part` of the series (ind, area) of
+ * batch. The cells' dims become block indices. */
+static int put_block(struct store *s, const struct dims_dict *d,
+                     struct block_cell *cells, size_t n, bool in_order,
+                     int64_t ind, int64_t area, int64_t batch, int64_t part,
+                     struct put_scratch *ps, struct err *err)
+{
+    size_t nd = 0;
+    struct block_dims bd;
+    struct store_block b;
+
+    if (d->count > ps->cap) {
+        size_t old = ps->cap;
+        ps->cap = d->cap;
+        ps->index = xreallocarray(ps->index, ps->cap, sizeof(uint32_t));
+        memset(ps->index + old, 0, (ps->cap - old) * sizeof(uint32_t));
+        ps->used = xreallocarray(ps->used, ps->cap, sizeof(uint32_t));
+        ps->keys = xreallocarray(ps->keys, ps->cap, sizeof(char *));
+        ps->lens = xreallocarray(ps->lens, ps->cap, sizeof(size_t));
+    }
+    if (!in_order) {
+        const struct dims_dict *saved = sort_dims;
+        sort_dims = d;
+        qsort(cells, n, sizeof(*cells), bcell_cmp);
+        sort_dims = saved;
+    }
+    /* The block's dims keys: those its cells use, in byte order. */
+    for (size_t i = 0; i < n; i++) {
+        if (ps->index[cells[i].dims] == 0) {
+            ps->index[cells[i].dims] = 1;
+            ps->used[nd++] = cells[i].dims;
+        }
+    }
+    dd_sort_ids(d, ps->used, nd);
+    for (size_t k = 0; k < nd; k++) {
+        ps->index[ps->used[k]] = (uint32_t)k + 1;
+        ps->keys[k] = dd_str(d, ps->used[k]);
+        ps->lens[k] = d->len[ps->used[k]];
+    }
+    for (size_t i = 0; i < n; i++) {
+        cells[i].dims = ps->index[cells[i].dims] - 1;
+    }
+    for (size_t k = 0; k < nd; k++) {
+        ps->index[ps->used[k]] = 0;
+    }
+    bd = (struct block_dims){ps->keys, ps->lens, nd};
+    buf_reset(&ps->enc);
+    block_encode(&bd, cells, n, &ps->enc);
+    b = (struct store_block){
+        .indicator_id = ind,
+        .area_id = area,
+        .batch_id = batch,
+        .part = part,
+        .cells = (int64_t)n,
+        .year_min = cells[0].year,
+        .year_max = cells[n - 1].year,
+        .data = (const unsigned char *)ps->enc.data,
+        .len = ps->enc.len,
+    };
+    return s->ops->block_write(s, &b, err);
+}
+
 /* ---- The writer of a batch --------------------------------------------- */
 
 /* A value given in this round. */
@@ -464,15 +561,14 @@ struct store_writer {
     size_t ndl, dl_cap;
     /* Scratch. */
     struct rseries rs;
-    struct buf enc;
+    struct put_scratch put;
     struct block_cell *bcells;
     size_t bcells_cap;
-    uint32_t *dmap; /* dict id → block dims index + 1 */
-    size_t dmap_cap;
     /* The last codes looked up. */
     const struct store_codes *codes;
     size_t last_ind, last_area, last_series;
     bool has_last;
+    struct strmap sources; /* source text → id, this batch's */
     struct buf last_source;
     int64_t last_source_id;
 };
@@ -509,9 +605,9 @@ void store_writer_end(struct store *s)
     u64map_free(&w->keys);
     xfree(w->dl);
     rs_free(&w->rs);
-    buf_cleanup(&w->enc);
+    put_scratch_free(&w->put);
     xfree(w->bcells);
-    xfree(w->dmap);
+    strmap_cleanup(&w->sources);
     buf_cleanup(&w->last_source);
     xfree(w);
     s->w = NULL;
@@ -679,29 +775,12 @@ static void to_bydims(struct store_writer *w, uint32_t i)
     ws->mode = MODE_BYDIMS;
 }
 
-static int bcell_cmp(const void *a, const void *b)
-{
-    const struct block_cell *x = a;
-    const struct block_cell *y = b;
-
-    if (x->year != y->year) {
-        return x->year < y->year ? -1 : 1;
-    }
-    return dd_cmp(sort_dims, x->dims, y->dims);
-}
-
 /* Write the values series i was given this round as one block. */
 static int write_series(struct store *s, struct store_writer *w, uint32_t i,
                         struct err *err)
 {
     struct wseries *ws = &w->series[i];
-    uint32_t keys[64];
-    uint32_t *dkeys = keys;
-    size_t nd = 0, n = 0;
-    const char **dstr;
-    size_t *dlen;
-    struct block_dims bd;
-    struct store_block b;
+    size_t n = 0;
     int rc;
 
     if (ws->count == 0) {
@@ -711,71 +790,20 @@ static int write_series(struct store *s, struct store_writer *w, uint32_t i,
         w->bcells_cap = ws->count;
         w->bcells = xreallocarray(w->bcells, w->bcells_cap, sizeof(*w->bcells));
     }
-    if (w->dims.count > w->dmap_cap) {
-        w->dmap = xreallocarray(w->dmap, w->dims.cap, sizeof(uint32_t));
-        memset(w->dmap + w->dmap_cap, 0,
-               (w->dims.cap - w->dmap_cap) * sizeof(uint32_t));
-        w->dmap_cap = w->dims.cap;
-    }
     for (uint32_t p = ws->head; p != NONE; p = w->pend[p].next) {
         const struct pcell *c = &w->pend[p];
-        struct block_cell *o = &w->bcells[n++];
-        o->year = c->year;
-        o->dims = c->dims;
-        o->value = c->value;
-        o->status = c->status;
-        o->source = c->source;
-        o->note = w->notes.data + c->note_off;
-        o->note_len = c->note_len;
-        if (w->dmap[c->dims] == 0) {
-            if (nd == 64 && dkeys == keys) {
-                dkeys = xcalloc(w->dims.count, sizeof(uint32_t));
-                memcpy(dkeys, keys, sizeof(keys));
-            }
-            dkeys[nd++] = c->dims;
-            w->dmap[c->dims] = 1;
-        }
+        w->bcells[n++] = (struct block_cell){
+            .year = c->year,
+            .dims = c->dims,
+            .value = c->value,
+            .status = c->status,
+            .source = c->source,
+            .note = w->notes.data + c->note_off,
+            .note_len = c->note_len,
+        };
     }
-    if (ws->mode != MODE_ORDERED) {
-        const struct dims_dict *saved = sort_dims;
-        sort_dims = &w->dims;
-        qsort(w->bcells, n, sizeof(*w->bcells), bcell_cmp);
-        sort_dims = saved;
-    }
-    dd_sort_ids(&w->dims, dkeys, nd);
-    dstr = xcalloc(nd, sizeof(char *));
-    dlen = xcalloc(nd, sizeof(size_t));
-    for (size_t k = 0; k < nd; k++) {
-        w->dmap[dkeys[k]] = (uint32_t)k + 1;
-        dstr[k] = dd_str(&w->dims, dkeys[k]);
-        dlen[k] = w->dims.len[dkeys[k]];
-    }
-    for (size_t k = 0; k < n; k++) {
-        w->bcells[k].dims = w->dmap[w->bcells[k].dims] - 1;
-    }
-    for (size_t k = 0; k < nd; k++) {
-        w->dmap[dkeys[k]] = 0;
-    }
-    bd = (struct block_dims){dstr, dlen, nd};
-    buf_reset(&w->enc);
-    block_encode(&bd, w->bcells, n, &w->enc);
-    b = (struct store_block){
-        .indicator_id = ws->ind_id,
-        .area_id = ws->area_id,
-        .batch_id = w->batch,
-        .part = ws->part,
-        .cells = (int64_t)n,
-        .year_min = w->bcells[0].year,
-        .year_max = w->bcells[n - 1].year,
-        .data = (const unsigned char *)w->enc.data,
-        .len = w->enc.len,
-    };
-    rc = s->ops->block_write(s, &b, err);
-    xfree(dstr);
-    xfree(dlen);
-    if (dkeys != keys) {
-        xfree(dkeys);
-    }
+    rc = put_block(s, &w->dims, w->bcells, n, ws->mode == MODE_ORDERED,
+                   ws->ind_id, ws->area_id, w->batch, ws->part, &w->put, err);
     if (rc == 0) {
         ws->part++;
     }
@@ -874,10 +902,18 @@ static int writer_codes(struct store *s, struct store_writer *w,
     return 0;
 }
 
+static int query_int(struct store *s, const char *sql,
+                     const struct store_param *ps, size_t n, int64_t *out,
+                     struct err *err);
+
+/* The id of a source text (0 for none): the last one, one this batch
+ * used, one in the table, or a new row of sources (in this batch's
+ * transaction: a rollback takes it back, and the writer with its map). */
 static int writer_source(struct store *s, struct store_writer *w,
                          const char *text, int64_t *out, struct err *err)
 {
     size_t len = text ? strlen(text) : 0;
+    size_t id;
 
     *out = 0;
     if (len == 0) {
@@ -888,8 +924,17 @@ static int writer_source(struct store *s, struct store_writer *w,
         *out = w->last_source_id;
         return 0;
     }
-    if (s->ops->source_id(s, text, len, out, err) != 0) {
-        return err->code;
+    if (strmap_get(&w->sources, text, len, &id)) {
+        *out = (int64_t)id;
+    } else {
+        struct store_param ps[1] = {STORE_P_TEXT(text)};
+        /* RETURNING: SQLite 3.35 and PostgreSQL both give the new id. */
+        if (query_int(s, SQL_SOURCE_GET, ps, 1, out, err) != 0 ||
+            (*out == 0 && query_int(s, SQL_SOURCE_PUT " RETURNING id", ps, 1,
+                                    out, err) != 0)) {
+            return err_prefix(err, "writing a source");
+        }
+        strmap_put(&w->sources, text, len, (size_t)*out);
     }
     buf_reset(&w->last_source);
     buf_append(&w->last_source, text, len);
@@ -1974,63 +2019,25 @@ struct mig {
     size_t n, cap;
     struct buf notes; /* the cells' notes, NUL-separated */
     size_t *note_off;
-    struct buf enc;
+    struct put_scratch put;
     int64_t rows;
 };
 
 static int mig_flush(struct mig *m, struct err *err)
 {
-    uint32_t *used = xcalloc(m->dims.count, sizeof(uint32_t));
-    uint32_t *index = xcalloc(m->dims.count, sizeof(uint32_t));
-    const char **keys = xcalloc(m->dims.count, sizeof(char *));
-    size_t *lens = xcalloc(m->dims.count, sizeof(size_t));
-    size_t nd = 0;
-    struct block_dims bd;
-    struct store_block b;
-    int rc = 0;
+    int rc;
 
     if (m->n == 0) {
-        goto out;
-    }
-    /* The block's dims keys: those its cells use, in byte order. */
-    for (size_t i = 0; i < m->n; i++) {
-        if (index[m->cells[i].dims] == 0) {
-            index[m->cells[i].dims] = 1;
-            used[nd++] = m->cells[i].dims;
-        }
-    }
-    dd_sort_ids(&m->dims, used, nd);
-    for (size_t k = 0; k < nd; k++) {
-        index[used[k]] = (uint32_t)k;
-        keys[k] = dd_str(&m->dims, used[k]);
-        lens[k] = m->dims.len[used[k]];
+        return 0;
     }
     for (size_t i = 0; i < m->n; i++) {
-        m->cells[i].dims = index[m->cells[i].dims];
         m->cells[i].note = m->notes.data + m->note_off[i];
     }
-    bd = (struct block_dims){keys, lens, nd};
-    buf_reset(&m->enc);
-    block_encode(&bd, m->cells, m->n, &m->enc);
-    b = (struct store_block){
-        .indicator_id = m->ind,
-        .area_id = m->area,
-        .batch_id = m->batch,
-        .part = 0,
-        .cells = (int64_t)m->n,
-        .year_min = m->cells[0].year,
-        .year_max = m->cells[m->n - 1].year,
-        .data = (const unsigned char *)m->enc.data,
-        .len = m->enc.len,
-    };
-    rc = m->s->ops->block_write(m->s, &b, err);
+    /* Rows come in (year, dims) order: byte order on both backends. */
+    rc = put_block(m->s, &m->dims, m->cells, m->n, true, m->ind, m->area,
+                   m->batch, 0, &m->put, err);
     m->n = 0;
     buf_reset(&m->notes);
-out:
-    xfree(used);
-    xfree(index);
-    xfree(keys);
-    xfree(lens);
     return rc;
 }
 
@@ -2078,25 +2085,32 @@ static int on_old_row(void *ctx, const struct store_cells *row, struct err *err)
     return 0;
 }
 
-static int on_old_ind(void *ctx, const struct store_cells *row, struct err *err)
+/* The area ids of the old table obs. */
+struct id_list {
+    int64_t *v;
+    size_t n, cap;
+};
+
+static int on_old_area(void *ctx, const struct store_cells *row,
+                       struct err *err)
 {
-    struct multi *ids = ctx;
+    struct id_list *ids = ctx;
 
     (void)err;
     if (ids->n == ids->cap) {
         ids->cap = ids->cap ? ids->cap * 2 : 64;
-        ids->pairs = xreallocarray(ids->pairs, ids->cap, sizeof(int64_t));
+        ids->v = xreallocarray(ids->v, ids->cap, sizeof(int64_t));
     }
-    ids->pairs[ids->n++] = store_cell_int(row, 0);
+    ids->v[ids->n++] = store_cell_int(row, 0);
     return 0;
 }
 
 int store_obs_migrate(struct store *s, int v, struct err *err)
 {
-    struct multi ids = {0};
+    struct id_list ids = {0};
     struct mig m = {.s = s};
     struct store_stmt q = {"SELECT DISTINCT area_id FROM obs", NULL, 0,
-                           on_old_ind, &ids};
+                           on_old_area, &ids};
     int64_t old_rows = 0, cells = 0;
     int rc = 0;
 
@@ -2106,13 +2120,13 @@ int store_obs_migrate(struct store *s, int v, struct err *err)
     dd_init(&m.dims);
     rc = store_exec(s, &q, NULL, err);
     for (size_t i = 0; rc == 0 && i < ids.n; i++) {
-        struct store_param ps[1] = {STORE_P_INT(ids.pairs[i])};
+        struct store_param ps[1] = {STORE_P_INT(ids.v[i])};
         q = (struct store_stmt){
             "SELECT indicator_id, batch_id, year, dims, value, status,"
             " coalesce(source_id, 0), coalesce(note, '') FROM obs"
             " WHERE area_id = ?1 ORDER BY indicator_id, batch_id, year, dims",
             ps, 1, on_old_row, &m};
-        m.area = ids.pairs[i];
+        m.area = ids.v[i];
         m.ind = m.batch = 0;
         rc = store_exec(s, &q, NULL, err);
         if (rc == 0) {
@@ -2139,11 +2153,11 @@ int store_obs_migrate(struct store *s, int v, struct err *err)
         q = (struct store_stmt){"DROP TABLE batch_series", NULL, 0, NULL, NULL};
         rc = store_exec(s, &q, NULL, err);
     }
-    xfree(ids.pairs);
+    xfree(ids.v);
     dd_free(&m.dims);
     xfree(m.cells);
     xfree(m.note_off);
     buf_cleanup(&m.notes);
-    buf_cleanup(&m.enc);
+    put_scratch_free(&m.put);
     return rc == 0 ? 0 : err_prefix(err, "moving observations into blocks");
 }

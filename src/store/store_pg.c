@@ -173,8 +173,6 @@ enum pst {
     PS_MEM_PUT,
     PS_DIM_PUT,
     PS_MAP_PUT,
-    PS_SOURCE_GET,
-    PS_SOURCE_PUT,
     PS_BATCH_LAST,
     PS_BATCH_PUT,
     PS_BLOCK_ANY,
@@ -191,8 +189,6 @@ static const char *const pst_sql[PS_COUNT] = {
     [PS_MEM_PUT] = SQL_MEM_PUT,
     [PS_DIM_PUT] = SQL_DIM_PUT,
     [PS_MAP_PUT] = SQL_MAP_PUT,
-    [PS_SOURCE_GET] = SQL_SOURCE_GET,
-    [PS_SOURCE_PUT] = SQL_SOURCE_PUT " RETURNING id",
     [PS_BATCH_LAST] = SQL_BATCH_LAST,
     [PS_BATCH_PUT] = PG_BATCH_PUT,
     [PS_BLOCK_ANY] = SQL_BLOCK_ANY,
@@ -243,9 +239,7 @@ struct pg {
     bool cache_ok;
     int64_t codes_version; /* PG_CODES_VERSION when the cache was filled */
     struct store_codes codes;
-    struct strmap source_ids; /* source text → id (within a batch) */
-    int64_t batch_id;         /* the open batch */
-    struct buf copy;          /* COPY rows not yet sent */
+    struct buf copy; /* COPY rows not yet sent */
     /* store_copy into this store. */
     size_t copy_cols;
     /* The COPY being streamed: its statement and whether it is open. */
@@ -663,7 +657,6 @@ static void copy_abort(struct pg *p)
 
 static void batch_state_drop(struct pg *p)
 {
-    strmap_cleanup(&p->source_ids);
     buf_reset(&p->copy);
 }
 
@@ -1231,53 +1224,12 @@ static int pg_batch_begin(struct store *s, const struct store_batch_info *info,
         err_prefix(err, "opening a batch");
         goto fail;
     }
-    p->batch_id = cell_i64(r, 0, 0);
-    out->id = p->batch_id;
+    out->id = cell_i64(r, 0, 0);
     PQclear(r);
     return 0;
 fail:
     pg_rollback(s);
     return err->code;
-}
-
-/* Id of source text (len > 0), adding it to the sources table. */
-static int pg_source_id(struct store *s, const char *text, size_t len,
-                        int64_t *out, struct err *err)
-{
-    struct pg *p = pg_of(s);
-    size_t v;
-    struct params ps = {0};
-    PGresult *r;
-    char *t;
-
-    *out = 0;
-    if (strmap_get(&p->source_ids, text, len, &v)) {
-        *out = (int64_t)v;
-        return 0;
-    }
-    if (copy_end(p, err) != 0) {
-        return err->code;
-    }
-    t = xmalloc(len + 1);
-    memcpy(t, text, len);
-    t[len] = '\0';
-    p_str(&ps, t);
-    r = run(p, PS_SOURCE_GET, &ps, err);
-    if (r && PQntuples(r) == 0) {
-        PQclear(r);
-        r = run(p, PS_SOURCE_PUT, &ps, err);
-        if (!r) {
-            err_prefix(err, "writing a source");
-        }
-    }
-    xfree(t);
-    if (!r) {
-        return err->code;
-    }
-    *out = cell_i64(r, 0, 0);
-    PQclear(r);
-    strmap_put(&p->source_ids, text, len, (size_t)*out);
-    return 0;
 }
 
 /* Append s to the COPY buffer, escaped for COPY's text format. */
@@ -1541,28 +1493,14 @@ static int pg_blocks_read(struct store *s, int64_t indicator_id,
     return cb;
 }
 
-static int pg_batch_commit(struct store *s, int64_t changed, struct err *err)
+static int pg_batch_commit(struct store *s, struct err *err)
 {
     struct pg *p = pg_of(s);
-    struct params ps = {0};
-    PGresult *r;
 
     if (p->tx != 2) {
         return err_set(err, ERR_CONFLICT, "no batch is open");
     }
-    if (copy_end(p, err) != 0) {
-        pg_rollback(s);
-        return err->code;
-    }
-    p_int(&ps, changed);
-    p_int(&ps, p->batch_id);
-    r = run_sql(p, SQL_BATCH_SET_CHANGED, &ps, err);
-    if (!r) {
-        pg_rollback(s);
-        return err->code;
-    }
-    PQclear(r);
-    if (exec_sql(p, "COMMIT", err) != 0) {
+    if (copy_end(p, err) != 0 || exec_sql(p, "COMMIT", err) != 0) {
         pg_rollback(s);
         return err->code;
     }
@@ -2011,7 +1949,6 @@ static const struct store_ops pg_ops = {
     .code_map_list = pg_code_map_list,
     .codes = pg_codes,
     .batch_begin = pg_batch_begin,
-    .source_id = pg_source_id,
     .block_write = pg_block_write,
     .blocks_read = pg_blocks_read,
     .batch_commit = pg_batch_commit,

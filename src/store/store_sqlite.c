@@ -36,8 +36,6 @@ enum stmt_id {
     ST_MEM_PUT,
     ST_DIM_PUT,
     ST_MAP_PUT,
-    ST_SOURCE_GET,
-    ST_SOURCE_PUT,
     ST_BATCH_LAST,
     ST_BATCH_PUT,
     ST_BLOCK_ANY,
@@ -57,8 +55,6 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MEM_PUT] = SQL_MEM_PUT,
     [ST_DIM_PUT] = SQL_DIM_PUT,
     [ST_MAP_PUT] = SQL_MAP_PUT,
-    [ST_SOURCE_GET] = SQL_SOURCE_GET,
-    [ST_SOURCE_PUT] = SQL_SOURCE_PUT,
     [ST_BATCH_LAST] = SQL_BATCH_LAST,
     /* SQLite's own: the id is the rowid (store_pg.c allocates it). */
     [ST_BATCH_PUT] = "INSERT INTO batches(time, kind, origin, file, sha256,"
@@ -84,8 +80,6 @@ struct sq {
     bool cache_ok;
     int64_t data_version;
     struct store_codes codes;
-    struct strmap source_ids; /* source text → id (valid within a batch) */
-    int64_t batch_id;         /* the open batch */
     /* Checkpoints run on a thread of their own (see ckpt_start). */
     int wal_frames;        /* frames in the WAL after the last commit,
                               not yet being checkpointed */
@@ -307,13 +301,10 @@ static int migrate(struct sq *q, int from, struct err *err)
          * outside WAL). Best effort: a store that stays as it is (another
          * process has it open, no room for the copy) is still right. */
         struct err ignored = {0};
-        if (exec_sql(q,
-                     "PRAGMA journal_mode=DELETE; PRAGMA page_size=65536;"
-                     " VACUUM",
-                     &ignored) != 0) {
-            fprintf(stderr, "ictdev: %s: not compacted after the upgrade: %s\n",
-                    q->base.path, ignored.msg);
-        }
+        (void)exec_sql(q,
+                       "PRAGMA journal_mode=DELETE; PRAGMA page_size=65536;"
+                       " VACUUM",
+                       &ignored);
         if (exec_sql(q, "PRAGMA journal_mode=WAL", err) != 0) {
             return err->code;
         }
@@ -449,7 +440,6 @@ static void sq_close(struct store *s)
         sqlite3_finalize(q->st[i]);
     }
     cache_drop(q);
-    strmap_cleanup(&q->source_ids);
     sqlite3_close(q->db);
     xfree(q->base.path);
     xfree(q);
@@ -491,12 +481,12 @@ struct store *store_sqlite_open(const char *path, unsigned flags,
     sqlite3_busy_timeout(q->db, 5000);
     /* Replaces SQLite's automatic checkpoint (see ckpt_start). */
     sqlite3_wal_hook(q->db, wal_hook, q);
-    /* WAL: readers never block the writer. synchronous=NORMAL is durable
-     * at each checkpoint and never corrupts; a crash may lose only the
-     * last commits, never half of one. */
     /* A new store gets 64 KB pages (blocks of a few kilobytes fill them;
      * with 4 KB pages a third of each page stayed empty and a load wrote
-     * half as much again). An existing store keeps its own. */
+     * half as much again). An existing store keeps its own. WAL: readers
+     * never block the writer. synchronous=NORMAL is durable at each
+     * checkpoint and never corrupts; a crash may lose only the last
+     * commits, never half of one. */
     if ((!q->readonly && (flags & STORE_OPEN_CREATE) &&
          exec_sql(q, "PRAGMA page_size=65536", err) != 0) ||
         (!q->readonly &&
@@ -556,7 +546,6 @@ static void sq_rollback(struct store *s)
     }
     q->tx = 0;
     q->cache_ok = false;
-    strmap_cleanup(&q->source_ids);
 }
 
 static int need_tx(struct sq *q, struct err *err)
@@ -1015,7 +1004,6 @@ static int sq_batch_begin(struct store *s, const struct store_batch_info *info,
         return err->code;
     }
     q->tx = 2;
-    strmap_cleanup(&q->source_ids);
     st = stmt(q, ST_BATCH_LAST, err);
     if (!st) {
         goto fail;
@@ -1050,51 +1038,11 @@ static int sq_batch_begin(struct store *s, const struct store_batch_info *info,
     if (step_done(q, st, err, "opening a batch") != 0) {
         goto fail;
     }
-    q->batch_id = sqlite3_last_insert_rowid(q->db);
-    out->id = q->batch_id;
+    out->id = sqlite3_last_insert_rowid(q->db);
     return 0;
 fail:
     sq_rollback(s);
     return err->code;
-}
-
-/* Id of source text (len > 0), adding it to the sources table. */
-static int sq_source_id(struct store *s, const char *text, size_t len,
-                        int64_t *out, struct err *err)
-{
-    struct sq *q = sq_of(s);
-    size_t v;
-    sqlite3_stmt *st;
-    int rc;
-
-    *out = 0;
-    if (strmap_get(&q->source_ids, text, len, &v)) {
-        *out = (int64_t)v;
-        return 0;
-    }
-    st = stmt(q, ST_SOURCE_GET, err);
-    if (!st) {
-        return err->code;
-    }
-    sqlite3_bind_text(st, 1, text, (int)len, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW) {
-        st = stmt(q, ST_SOURCE_PUT, err);
-        if (!st) {
-            return err->code;
-        }
-        sqlite3_bind_text(st, 1, text, (int)len, SQLITE_STATIC);
-        if (step_done(q, st, err, "writing a source") != 0) {
-            return err->code;
-        }
-        *out = sqlite3_last_insert_rowid(q->db);
-    }
-    strmap_put(&q->source_ids, text, len, (size_t)*out);
-    return 0;
 }
 
 static int sq_block_write(struct store *s, const struct store_block *b,
@@ -1162,19 +1110,14 @@ static int sq_blocks_read(struct store *s, int64_t indicator_id,
     return 0;
 }
 
-static int sq_batch_commit(struct store *s, int64_t changed, struct err *err)
+static int sq_batch_commit(struct store *s, struct err *err)
 {
     struct sq *q = sq_of(s);
-    char sql[96];
 
     if (q->tx != 2) {
         return err_set(err, ERR_CONFLICT, "no batch is open");
     }
-    /* Integers only: no outside text in this SQL. */
-    snprintf(sql, sizeof(sql),
-             "UPDATE batches SET changed = %lld WHERE id = %lld",
-             (long long)changed, (long long)q->batch_id);
-    if (exec_sql(q, sql, err) != 0 || exec_sql(q, "COMMIT", err) != 0) {
+    if (exec_sql(q, "COMMIT", err) != 0) {
         sq_rollback(s);
         return err->code;
     }
@@ -1589,7 +1532,6 @@ static const struct store_ops sqlite_ops = {
     .code_map_list = sq_code_map_list,
     .codes = sq_codes,
     .batch_begin = sq_batch_begin,
-    .source_id = sq_source_id,
     .block_write = sq_block_write,
     .blocks_read = sq_blocks_read,
     .batch_commit = sq_batch_commit,
