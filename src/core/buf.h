@@ -4,6 +4,7 @@
 #define ICTDEV_CORE_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "compiler.h"
 
@@ -51,5 +52,8 @@ char *buf_detach(struct buf *b);
 /* Write the shortest round-trip form of v into out (at least 32 bytes) and
  * return its length. */
 size_t fmt_double(char *out, size_t cap, double v);
+/* Write v in decimal (as "%lld" would, without printf's cost) into out (at
+ * least 21 bytes), NUL-terminated; return its length. */
+size_t fmt_i64(char *out, int64_t v);
 
 #endif

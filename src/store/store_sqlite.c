@@ -68,6 +68,16 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_READ_END] = "COMMIT",
 };
 
+/* Other statements (reference reads, store_exec) are kept by their text
+ * and reused: preparing one costs more than running it. */
+#define REUSE_SLOTS 32
+
+struct reuse {
+    sqlite3_stmt *st;
+    uint64_t hash; /* of its SQL text */
+    bool busy;     /* handed out, not yet given back */
+};
+
 struct sq {
     struct store base; /* first: store.c sees only this */
     sqlite3 *db;
@@ -75,6 +85,8 @@ struct sq {
     int tx;                     /* 0 none, 1 plain transaction, 2 batch */
     bool reading;               /* a read transaction of read_begin */
     sqlite3_stmt *st[ST_COUNT]; /* prepared on first use */
+    struct reuse reuse[REUSE_SLOTS];
+    unsigned reuse_next; /* the slot the next miss takes */
     /* Code cache, loaded on demand and dropped after reference writes,
      * here or (data_version) by another connection. */
     bool cache_ok;
@@ -137,6 +149,67 @@ static sqlite3_stmt *stmt_hot(struct sq *q, enum stmt_id id, struct err *err)
     }
     sqlite3_reset(q->st[id]);
     return q->st[id];
+}
+
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++) {
+        h = (h ^ *p) * 0x100000001b3u;
+    }
+    return h;
+}
+
+/* A statement for sql, reused if one with the same text is idle, else
+ * prepared (and kept, when a slot is idle); NULL with err. Give it back
+ * with unprep. A statement still in use (a callback running the same read
+ * again) is never handed out twice: the caller gets a fresh one. */
+static sqlite3_stmt *prep(struct sq *q, const char *sql, struct err *err)
+{
+    uint64_t h = sql_hash(sql);
+    sqlite3_stmt *st = NULL;
+
+    for (size_t i = 0; i < REUSE_SLOTS; i++) {
+        struct reuse *r = &q->reuse[i];
+        if (r->st && !r->busy && r->hash == h &&
+            strcmp(sqlite3_sql(r->st), sql) == 0) {
+            r->busy = true;
+            return r->st;
+        }
+    }
+    if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK) {
+        db_fail(q, err, "prepare");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    for (size_t k = 0; k < REUSE_SLOTS; k++) {
+        struct reuse *r = &q->reuse[(q->reuse_next + k) % REUSE_SLOTS];
+        if (!r->busy) {
+            sqlite3_finalize(r->st);
+            r->st = st;
+            r->hash = h;
+            r->busy = true;
+            q->reuse_next = (unsigned)((q->reuse_next + k + 1) % REUSE_SLOTS);
+            break;
+        }
+    }
+    return st;
+}
+
+/* Give back a statement of prep: reset for reuse, or finalized. */
+static void unprep(struct sq *q, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < REUSE_SLOTS; i++) {
+        if (q->reuse[i].st == st && st != NULL) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            q->reuse[i].busy = false;
+            return;
+        }
+    }
+    sqlite3_finalize(st);
 }
 
 /* Bind text, NULL for NULL or "". */
@@ -439,6 +512,9 @@ static void sq_close(struct store *s)
     for (size_t i = 0; i < ST_COUNT; i++) {
         sqlite3_finalize(q->st[i]);
     }
+    for (size_t i = 0; i < REUSE_SLOTS; i++) {
+        sqlite3_finalize(q->reuse[i].st);
+    }
     cache_drop(q);
     sqlite3_close(q->db);
     xfree(q->base.path);
@@ -737,31 +813,18 @@ static int sq_reference_clear(struct store *s, struct err *err)
 
 /* ---- Reference reads --------------------------------------------------- */
 
-/* Prepare sql (owned result, finalize it) or NULL with err. */
-static sqlite3_stmt *prep(struct sq *q, const char *sql, struct err *err)
-{
-    sqlite3_stmt *st = NULL;
-
-    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        db_fail(q, err, "prepare");
-        return NULL;
-    }
-    return st;
-}
-
 /* Finish a row loop: rc is the last sqlite3_step result or our callback's
  * code (as negative, see below). */
 static int loop_end(struct sq *q, sqlite3_stmt *st, int rc, int cb_rc,
                     struct err *err)
 {
-    sqlite3_finalize(st);
-    if (cb_rc != 0) {
-        return cb_rc;
+    if (cb_rc == 0 && rc != SQLITE_DONE) {
+        db_fail(q, err, "reading");
+        unprep(q, st);
+        return err->code;
     }
-    if (rc != SQLITE_DONE) {
-        return db_fail(q, err, "reading");
-    }
-    return 0;
+    unprep(q, st);
+    return cb_rc;
 }
 
 static int sq_economy_list(struct store *s, const char *code,
@@ -796,7 +859,7 @@ static int sq_economy_list(struct store *s, const char *code,
         cb = fn(ctx, &e, err);
     }
     if (cb == 0 && rc == SQLITE_DONE && code && !any) {
-        sqlite3_finalize(st);
+        unprep(q, st);
         return err_set(err, ERR_NOT_FOUND, "unknown economy '%s'", code);
     }
     return loop_end(q, st, rc, cb, err);
@@ -828,7 +891,7 @@ static int sq_group_list(struct store *s, const char *code, store_group_fn fn,
         cb = fn(ctx, &g, err);
     }
     if (cb == 0 && rc == SQLITE_DONE && code && !any) {
-        sqlite3_finalize(st);
+        unprep(q, st);
         return err_set(err, ERR_NOT_FOUND, "unknown group '%s'", code);
     }
     return loop_end(q, st, rc, cb, err);
@@ -954,7 +1017,7 @@ static int sq_indicator_list(struct store *s, const char *code,
         cb = fn(ctx, &ind, err);
     }
     if (cb == 0 && rc == SQLITE_DONE && code && !any) {
-        sqlite3_finalize(st);
+        unprep(q, st);
         return err_set(err, ERR_NOT_FOUND, "unknown indicator '%s'", code);
     }
     return loop_end(q, st, rc, cb, err);
@@ -1343,8 +1406,7 @@ static void exec_cells(sqlite3_stmt *st, size_t n, const char **cells,
             lens[i] = 0;
             break;
         case SQLITE_INTEGER:
-            lens[i] = (size_t)snprintf(nums[i], sizeof(nums[i]), "%lld",
-                                       (long long)sqlite3_column_int64(st, c));
+            lens[i] = fmt_i64(nums[i], sqlite3_column_int64(st, c));
             cells[i] = nums[i];
             break;
         case SQLITE_FLOAT:
@@ -1378,14 +1440,13 @@ static int sq_exec(struct store *s, const struct store_stmt *x,
     int rc = SQLITE_DONE;
     int cb = 0;
 
-    if (sqlite3_prepare_v2(q->db, x->sql, -1, &st, NULL) != SQLITE_OK) {
-        exec_fail(q, err);
-        sqlite3_finalize(st);
-        return err->code;
+    st = prep(q, x->sql, err);
+    if (st == NULL) {
+        return exec_fail(q, err);
     }
     n = (size_t)sqlite3_column_count(st);
     if (n > STORE_MAX_CELLS) {
-        sqlite3_finalize(st);
+        unprep(q, st);
         return err_set(err, ERR_LIMIT, "a statement returns at most %d columns",
                        STORE_MAX_CELLS);
     }
@@ -1404,7 +1465,7 @@ static int sq_exec(struct store *s, const struct store_stmt *x,
     if (cb == 0 && out_changes != NULL && !sqlite3_stmt_readonly(st)) {
         *out_changes = sqlite3_changes64(q->db);
     }
-    sqlite3_finalize(st);
+    unprep(q, st);
     return cb;
 }
 

@@ -102,6 +102,23 @@ static void test_double_round_trip(void **state)
     }
 }
 
+/* fmt_i64 writes what "%lld" writes, at the edges too. */
+static void test_fmt_i64(void **state)
+{
+    static const int64_t vals[] = {
+        0,       1,          -1,        9,         10,           -10,
+        1234567, -987654321, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    (void)state;
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        char got[32];
+        char want[32];
+        size_t n = fmt_i64(got, vals[i]);
+        snprintf(want, sizeof(want), "%lld", (long long)vals[i]);
+        assert_string_equal(got, want);
+        assert_int_equal(n, strlen(want));
+    }
+}
+
 static void test_parse_double_rejects(void **state)
 {
     static const char *bad[] = {"",   "nan",   "inf",  "-inf", "0x10",
@@ -192,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_buf_grows_and_detaches),
         cmocka_unit_test(test_buf_number_formats),
         cmocka_unit_test(test_double_round_trip),
+        cmocka_unit_test(test_fmt_i64),
         cmocka_unit_test(test_parse_double_rejects),
         cmocka_unit_test(test_parse_int_and_years),
         cmocka_unit_test(test_utf8),
