@@ -172,6 +172,22 @@ void block_encode(const struct block_dims *d, const struct block_cell *cells,
 
 /* ---- Decoding ---------------------------------------------------------- */
 
+/* "00" .. "ff": the two lowercase hex digits of each byte. */
+static const char hex_pairs[256][2] = {
+#define HP(x)                                                                  \
+    {                                                                          \
+        "0123456789abcdef"[(x) >> 4], "0123456789abcdef"[(x)&15]               \
+    }
+#define HP4(x)  HP(x), HP((x) + 1), HP((x) + 2), HP((x) + 3)
+#define HP16(x) HP4(x), HP4((x) + 4), HP4((x) + 8), HP4((x) + 12)
+#define HP64(x) HP16(x), HP16((x) + 16), HP16((x) + 32), HP16((x) + 48)
+    HP64(0), HP64(64), HP64(128), HP64(192)
+#undef HP64
+#undef HP16
+#undef HP4
+#undef HP
+};
+
 static int corrupt(struct err *err, const char *what)
 {
     return err_set(err, ERR_STORAGE, "corrupt block: %s", what);
@@ -202,12 +218,24 @@ static bool get_varint(const unsigned char **p, const unsigned char *end,
     return false;
 }
 
+/* get_varint with the one-byte case (years steps, dims indices, note
+ * lengths: nearly every varint of a block) inline. */
+static inline bool get_varint1(const unsigned char **p,
+                               const unsigned char *end, uint64_t *out)
+{
+    if (*p < end && **p < 0x80) {
+        *out = *(*p)++;
+        return true;
+    }
+    return get_varint(p, end, out);
+}
+
 static bool get_size(const unsigned char **p, const unsigned char *end,
                      size_t *out)
 {
     uint64_t v;
 
-    if (!get_varint(p, end, &v) || v > (uint64_t)(end - *p) + (1u << 30)) {
+    if (!get_varint1(p, end, &v) || v > (uint64_t)(end - *p) + (1u << 30)) {
         return false;
     }
     *out = (size_t)v;
@@ -288,7 +316,7 @@ int block_next(struct block_reader *r, struct block_cell *out, struct err *err)
         }
         return 0;
     }
-    if (!get_varint(&r->p, r->end, &step) ||
+    if (!get_varint1(&r->p, r->end, &step) ||
         step > (uint64_t)(YEAR_MAX - YEAR_MIN)) {
         return corrupt(err, "bad year");
     }
@@ -298,7 +326,7 @@ int block_next(struct block_reader *r, struct block_cell *out, struct err *err)
     }
     c.dims = 0;
     if (r->ndims > 1) {
-        if (!get_varint(&r->p, r->end, &v) || v >= r->ndims) {
+        if (!get_varint1(&r->p, r->end, &v) || v >= r->ndims) {
             return corrupt(err, "bad dims index");
         }
         c.dims = (uint32_t)v;
@@ -318,13 +346,15 @@ int block_next(struct block_reader *r, struct block_cell *out, struct err *err)
     }
     c.status = flags & FLAG_STATUS;
     if (!(flags & FLAG_SAME)) {
-        uint64_t u = 0;
+        const unsigned char *b = r->p;
+        uint64_t u;
         if ((size_t)(r->end - r->p) < 8) {
             return corrupt(err, "truncated value");
         }
-        for (int i = 0; i < 8; i++) {
-            u |= (uint64_t)r->p[i] << (8 * i);
-        }
+        /* Little-endian, spelled out so that compilers make it one load. */
+        u = (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 |
+            (uint64_t)b[3] << 24 | (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 |
+            (uint64_t)b[6] << 48 | (uint64_t)b[7] << 56;
         r->p += 8;
         memcpy(&c.value, &u, sizeof(u));
         if (!(c.value - c.value == 0.0)) {
@@ -353,16 +383,16 @@ int block_next(struct block_reader *r, struct block_cell *out, struct err *err)
         r->note.len = shared;
         r->note.data[shared] = '\0';
         if (flags & FLAG_NOTE_HEX) {
-            static const char digits[] = "0123456789abcdef";
             char *w;
             if (rest % 2 && (r->p[bytes - 1] & 0x0f) != 0) {
                 return corrupt(err, "bad note");
             }
-            buf_reserve(&r->note, rest);
+            buf_reserve(&r->note, rest + 1);
             w = r->note.data + shared;
-            for (size_t k = 0; k < rest; k++) {
-                unsigned char b = r->p[k / 2];
-                w[k] = digits[k % 2 ? b & 0x0f : b >> 4];
+            /* Two digits per byte; an odd count's last byte writes one
+             * more, overwritten by the NUL below. */
+            for (size_t k = 0; k < bytes; k++) {
+                memcpy(w + 2 * k, hex_pairs[r->p[k]], 2);
             }
             r->note.len = shared + rest;
             r->note.data[r->note.len] = '\0';
@@ -370,10 +400,11 @@ int block_next(struct block_reader *r, struct block_cell *out, struct err *err)
             buf_append(&r->note, r->p, rest);
         }
         r->p += bytes;
-    } else if (!(flags & FLAG_NOTE_SAME)) {
-        buf_reset(&r->note);
+    } else if (!(flags & FLAG_NOTE_SAME) && r->note.len > 0) {
+        r->note.len = 0;
+        r->note.data[0] = '\0';
     }
-    c.note = buf_cstr(&r->note);
+    c.note = r->note.data ? r->note.data : "";
     c.note_len = r->note.len;
     r->prev = c;
     r->left--;

@@ -143,7 +143,9 @@ int store_group_list(struct store *s, store_group_fn fn, void *ctx,
 int store_group_get(struct store *s, const char *code, store_group_fn fn,
                     void *ctx, struct err *err) WARN_UNUSED_RESULT;
 /* Memberships of group (by economy code, then from_year) that cover year,
- * or all of them when year is 0. ERR_NOT_FOUND for an unknown group. */
+ * or all of them when year is 0. ERR_NOT_FOUND for an unknown group.
+ * group NULL: those of every group, by group code, then as above (one
+ * read instead of one per group). */
 int store_group_members(struct store *s, const char *group, int year,
                         store_membership_fn fn, void *ctx,
                         struct err *err) WARN_UNUSED_RESULT;
@@ -256,6 +258,8 @@ struct store_obs_query {
                             the series (economy, indicator) it appended
                             to, so only those series are read and the
                             cost is that of the changes, not the store */
+    bool any_order;      /* economies may come in any order (each one's series
+                            whole, in dims and year order): nothing to sort */
 };
 
 /* A row callback; to stop early without an error, return a code of your

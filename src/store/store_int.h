@@ -128,7 +128,7 @@ struct store_codes {
     struct strmap area_ids; /* code → index into areas */
     struct store_code *inds;
     size_t ind_count, ind_cap;
-    struct store_code *areas;
+    struct store_code *areas; /* economies by code, then groups by code */
     size_t area_count, area_cap;
     size_t *area_by_id; /* id → index + 1 (0: none); area_id_cap entries */
     size_t area_id_cap;

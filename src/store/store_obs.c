@@ -276,6 +276,7 @@ struct rseries {
     struct buf notes; /* offset 0 holds "" */
     uint32_t *map;    /* scratch: block dims index → dict id */
     size_t map_cap;
+    int year_from, year_to; /* only cells of these years; 0 = open */
 };
 
 static void rs_reset(struct rseries *rs)
@@ -322,6 +323,13 @@ static int rs_add(struct rseries *rs, struct dims_dict *d, const void *data,
     }
     while ((rc = block_next(&r, &c, err)) == 1) {
         struct rcell *o;
+        if (rs->year_to != 0 && c.year > rs->year_to) {
+            rc = 0; /* cells come in year order: none of the rest */
+            break;
+        }
+        if (c.year < rs->year_from) {
+            continue;
+        }
         if (rs->count == rs->cap) {
             rs->cap = rs->cap ? rs->cap * 2 : 256;
             rs->cells = xreallocarray(rs->cells, rs->cap, sizeof(*rs->cells));
@@ -370,7 +378,7 @@ static void rs_merge(struct rseries *rs, struct dims_dict *d)
 {
     size_t out = 0;
 
-    if (rs->blocks <= 1) {
+    if (rs->blocks <= 1 || rs->count <= 1) {
         return;
     }
     dd_rank(d);
@@ -1661,7 +1669,7 @@ static int run_indicator(struct qrun *r, size_t ind, struct err *err)
     r->nqb = 0;
     buf_reset(&r->bytes);
     rs_reset(&r->rs);
-    r->stream = by_series || r->c->area_ids_ordered;
+    r->stream = by_series || r->c->area_ids_ordered || r->f->any_order;
     r->stream_ind = ind;
     r->stream_area = SIZE_MAX;
     if (by_series) {
@@ -1724,6 +1732,8 @@ int store_obs_query(struct store *s, const struct store_obs_query *f,
         return err->code;
     }
     dd_init(&r.dims);
+    r.rs.year_from = f->year_from;
+    r.rs.year_to = f->year_to;
     if (s->ops->codes(s, &r.c, err) != 0 || plan_inds(&r, err) != 0 ||
         plan_areas(&r, err) != 0 || plan_as_of(&r, err) != 0 ||
         plan_lookup(&r, err) != 0) {

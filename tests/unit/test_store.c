@@ -170,6 +170,150 @@ static const char *run(struct store *s, const struct store_obs_query *q,
     return c->text;
 }
 
+/* Collects memberships as "GROUP:ECONOMY:FROM-TO;". */
+static int collect_member(void *ctx, const struct membership *m,
+                          struct err *err)
+{
+    struct collect *c = ctx;
+    size_t n = strlen(c->text);
+    (void)err;
+
+    snprintf(c->text + n, sizeof(c->text) - n, "%s:%s:%d-%d;", m->group,
+             m->economy, m->from_year, m->to_year);
+    c->rows++;
+    return 0;
+}
+
+/* Inside a membership read, the same read again (the store hands out a
+ * fresh statement while its kept one is in use). */
+static int member_reenter(void *ctx, const struct membership *m,
+                          struct err *err)
+{
+    struct store *s = ctx;
+    struct collect inner;
+
+    memset(&inner, 0, sizeof(inner));
+    if (strcmp(m->group, "LDC") == 0) {
+        if (store_group_members(s, "LDC", 0, collect_member, &inner, err) !=
+            0) {
+            return err->code;
+        }
+        assert_string_equal(inner.text, "LDC:BTN:0-2022;LDC:KEN:2020-0;");
+    }
+    return 0;
+}
+
+/* Every membership in one read: by group code, economy code, from_year;
+ * a year keeps those that cover it. */
+static void test_all_memberships(void **state)
+{
+    struct fixture *f = *state;
+    struct err err = {0};
+    struct collect c;
+    struct group g = {.code = "AAG", .name = "A group"};
+    struct membership m[] = {
+        {.group = "AAG", .economy = "USA", .from_year = 2010},
+        {.group = "AAG", .economy = "KEN", .to_year = 2000},
+        {.group = "AAG", .economy = "KEN", .from_year = 2001},
+    };
+
+    assert_ok(store_begin(f->s, &err), &err);
+    assert_ok(store_group_put(f->s, &g, &err), &err);
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        assert_ok(store_membership_put(f->s, &m[i], &err), &err);
+    }
+    assert_ok(store_commit(f->s, &err), &err);
+
+    memset(&c, 0, sizeof(c));
+    assert_ok(store_group_members(f->s, NULL, 0, collect_member, &c, &err),
+              &err);
+    assert_string_equal(c.text, "AAG:KEN:0-2000;AAG:KEN:2001-0;"
+                                "AAG:USA:2010-0;LDC:BTN:0-2022;"
+                                "LDC:KEN:2020-0;");
+    memset(&c, 0, sizeof(c));
+    assert_ok(store_group_members(f->s, NULL, 2023, collect_member, &c, &err),
+              &err);
+    assert_string_equal(c.text,
+                        "AAG:KEN:2001-0;AAG:USA:2010-0;LDC:KEN:2020-0;");
+    assert_ok(store_group_members(f->s, NULL, 0, member_reenter, f->s, &err),
+              &err);
+}
+
+/* A year range inside a series of several blocks: only those years, also
+ * when no block has a cell in it. */
+static void test_year_range_across_blocks(void **state)
+{
+    struct fixture *f = *state;
+    struct store_obs_query q = {0};
+    const char *ind = "pop";
+    const char *eco = "KEN";
+    struct collect c;
+
+    begin(f->s, 1000);
+    for (int y = 2000; y <= 2010; y++) {
+        put(f->s, "pop", "KEN", y, "", y, true);
+    }
+    commit(f->s);
+    begin(f->s, 2000);
+    put(f->s, "pop", "KEN", 2015, "", 1, true);
+    put(f->s, "pop", "KEN", 2016, "", 2, true);
+    commit(f->s);
+    q.indicators = &ind;
+    q.indicator_count = 1;
+    q.economies = &eco;
+    q.economy_count = 1;
+    q.year_from = 2012;
+    q.year_to = 2014;
+    assert_string_equal(run(f->s, &q, &c), "");
+    q.year_from = 2009;
+    q.year_to = 2015;
+    assert_string_equal(run(f->s, &q, &c), "KEN pop 2009  2009 1;"
+                                           "KEN pop 2010  2010 1;"
+                                           "KEN pop 2015  1 2;");
+    q.economies = NULL; /* the whole-indicator read */
+    q.economy_count = 0;
+    q.year_from = 2010;
+    q.year_to = 2010;
+    assert_string_equal(run(f->s, &q, &c), "KEN pop 2010  2010 1;");
+}
+
+/* Reads that reuse their statement, nested: each level gets its own. */
+static int count_economy(void *ctx, const struct economy *e, struct err *err)
+{
+    (void)e;
+    (void)err;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+struct nest {
+    struct store *s;
+    int outer, inner;
+};
+
+static int nest_economy(void *ctx, const struct economy *e, struct err *err)
+{
+    struct nest *n = ctx;
+    (void)e;
+    n->outer++;
+    return store_economy_list(n->s, count_economy, &n->inner, err);
+}
+
+static void test_nested_reads(void **state)
+{
+    struct fixture *f = *state;
+    struct err err = {0};
+    struct nest n = {f->s, 0, 0};
+
+    assert_ok(store_economy_list(f->s, nest_economy, &n, &err), &err);
+    assert_int_equal(n.outer, 3);
+    assert_int_equal(n.inner, 9);
+    n.outer = n.inner = 0;
+    assert_ok(store_economy_list(f->s, nest_economy, &n, &err), &err);
+    assert_int_equal(n.outer, 3);
+    assert_int_equal(n.inner, 9);
+}
+
 static void test_revisions_and_as_of(void **state)
 {
     struct fixture *f = *state;
@@ -713,6 +857,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revisions_and_as_of, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_memberships, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_year_range_across_blocks, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nested_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_since_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_fresh_and_not, setup,
                                         teardown),
