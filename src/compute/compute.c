@@ -148,6 +148,90 @@ static int member_add(void *ctx, const struct membership *ms, struct err *err)
     return 0;
 }
 
+/* Every group and membership of the store, read once per run (for the
+ * fingerprint, and for struct groups without a read per group). */
+struct mships {
+    struct names groups;  /* every group code, in code order */
+    struct membership *m; /* by group code, economy code, from_year; the
+                             codes are owned (xstrdup), source is "" */
+    size_t count, cap;
+};
+
+static int mships_add(void *ctx, const struct membership *ms, struct err *err)
+{
+    struct mships *a = ctx;
+    (void)err;
+
+    if (a->count == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 256;
+        a->m = xreallocarray(a->m, a->cap, sizeof(*a->m));
+    }
+    a->m[a->count] = *ms;
+    a->m[a->count].group = xstrdup(ms->group);
+    a->m[a->count].economy = xstrdup(ms->economy);
+    a->m[a->count].source = "";
+    a->count++;
+    return 0;
+}
+
+static void mships_cleanup(struct mships *a)
+{
+    for (size_t i = 0; i < a->count; i++) {
+        xfree((char *)a->m[i].group);
+        xfree((char *)a->m[i].economy);
+    }
+    xfree(a->m);
+    names_cleanup(&a->groups);
+    memset(a, 0, sizeof(*a));
+}
+
+static int mships_load(struct store *s, struct mships *a, struct err *err)
+{
+    memset(a, 0, sizeof(*a));
+    if (store_group_list(s, group_add, &a->groups, err) != 0 ||
+        store_group_members(s, NULL, 0, mships_add, a, err) != 0) {
+        mships_cleanup(a);
+        return err->code;
+    }
+    return 0;
+}
+
+/* Memberships of every group (by group code) into struct groups. */
+struct all_members {
+    struct groups *g;
+    const struct cube *c;
+    size_t cur; /* group index of mc */
+    struct member_ctx mc;
+};
+
+static void all_members_end(struct all_members *am)
+{
+    if (am->cur < am->g->count) {
+        am->g->members[am->cur] = am->mc.m;
+        am->g->items[am->cur].members = am->mc.m;
+        am->g->items[am->cur].count = am->mc.count;
+    } else {
+        xfree(am->mc.m);
+    }
+    am->mc = (struct member_ctx){am->c, NULL, 0, 0};
+}
+
+static int all_member_add(void *ctx, const struct membership *ms,
+                          struct err *err)
+{
+    struct all_members *am = ctx;
+
+    if (am->cur >= am->g->count ||
+        strcmp(am->g->names.items[am->cur], ms->group) != 0) {
+        all_members_end(am);
+        while (am->cur < am->g->count &&
+               strcmp(am->g->names.items[am->cur], ms->group) != 0) {
+            am->cur++;
+        }
+    }
+    return am->cur < am->g->count ? member_add(&am->mc, ms, err) : 0;
+}
+
 static void groups_cleanup(struct groups *g)
 {
     for (size_t i = 0; i < g->count; i++) {
@@ -159,11 +243,30 @@ static void groups_cleanup(struct groups *g)
     memset(g, 0, sizeof(*g));
 }
 
-/* Load groups (all, or only the one named) with members as cube rows. */
+/* Load groups (all, or only the one named) with members as cube rows;
+ * all of them from ms when it is not NULL (no read). */
 static int groups_load(struct store *s, const struct cube *c, const char *only,
-                       struct groups *g, struct err *err)
+                       const struct mships *ms, struct groups *g,
+                       struct err *err)
 {
     memset(g, 0, sizeof(*g));
+    if (ms && !only) {
+        struct all_members am = {g, c, 0, {c, NULL, 0, 0}};
+        for (size_t i = 0; i < ms->groups.count; i++) {
+            names_push(&g->names, ms->groups.items[i]);
+        }
+        g->count = g->names.count;
+        g->items = xcalloc(g->count ? g->count : 1, sizeof(*g->items));
+        g->members = xcalloc(g->count ? g->count : 1, sizeof(*g->members));
+        for (size_t i = 0; i < g->count; i++) {
+            g->items[i].code = g->names.items[i];
+        }
+        for (size_t i = 0; i < ms->count; i++) {
+            (void)all_member_add(&am, &ms->m[i], err);
+        }
+        all_members_end(&am);
+        return 0;
+    }
     if (only) {
         if (store_group_get(s, only, group_add, &g->names, err) != 0) {
             return err->code;
@@ -175,18 +278,24 @@ static int groups_load(struct store *s, const struct cube *c, const char *only,
     g->items = xcalloc(g->count ? g->count : 1, sizeof(*g->items));
     g->members = xcalloc(g->count ? g->count : 1, sizeof(*g->members));
     for (size_t i = 0; i < g->count; i++) {
-        struct member_ctx mc = {c, NULL, 0, 0};
-        if (store_group_members(s, g->names.items[i], 0, member_add, &mc,
-                                err) != 0) {
-            xfree(mc.m);
-            return err->code;
-        }
-        g->members[i] = mc.m;
         g->items[i].code = g->names.items[i];
-        g->items[i].members = mc.m;
-        g->items[i].count = mc.count;
     }
-    return 0;
+    if (only) {
+        struct member_ctx mc = {c, NULL, 0, 0};
+        int rc = store_group_members(s, only, 0, member_add, &mc, err);
+        g->members[0] = mc.m;
+        g->items[0].members = mc.m;
+        g->items[0].count = mc.count;
+        return rc;
+    }
+    /* Every group's members in one read, by group code: the order of
+     * g->names. */
+    {
+        struct all_members am = {g, c, 0, {c, NULL, 0, 0}};
+        int rc = store_group_members(s, NULL, 0, all_member_add, &am, err);
+        all_members_end(&am);
+        return rc;
+    }
 }
 
 /* ---- Loading observations into a cube ----------------------------------- */
@@ -196,54 +305,89 @@ static int groups_load(struct store *s, const struct cube *c, const char *only,
  * rows, not per row. */
 #define LOAD_DIMS_CACHE 16
 
+/* The series of one indicator in one cube, by dims key: looked up once
+ * per key, not per row. */
+struct series_cache {
+    char ind[MAX_CODE_LEN + 1];
+    char *dims[LOAD_DIMS_CACHE]; /* owned copies */
+    size_t series[LOAD_DIMS_CACHE];
+    size_t n;
+    size_t next; /* where to look first: keys come round in order */
+};
+
 struct load_ctx {
     struct cube *c;
     struct cube *gc; /* groups' stored aggregates, or NULL */
     bool grow;       /* widen the cubes' years to what arrives */
-    char last_ind[MAX_CODE_LEN + 1];
     char last_econ[MAX_CODE_LEN + 1];
-    bool econ_known; /* last_econ is a row of c */
+    bool econ_known;  /* last_econ is a row of c */
+    bool group_known; /* else, a row of gc */
     size_t econ_row;
-    char *dims[LOAD_DIMS_CACHE]; /* owned: dims keys of last_ind seen */
-    size_t dims_series[LOAD_DIMS_CACHE];
-    size_t ndims;
+    struct series_cache sc, gsc; /* of c, of gc */
+    struct buf note;             /* the last stored aggregate's note */
+    uint64_t note_hash;          /* and its hash */
     size_t rows;
 };
 
-static void load_ctx_cleanup(struct load_ctx *l)
+static void series_cache_clear(struct series_cache *k)
 {
-    for (size_t i = 0; i < l->ndims; i++) {
-        xfree(l->dims[i]);
+    for (size_t i = 0; i < k->n; i++) {
+        xfree(k->dims[i]);
     }
-    l->ndims = 0;
+    k->n = 0;
+    k->next = 0;
 }
 
-/* Series of (o->indicator, o->dims) in l->c, created if new. */
-static size_t load_series(struct load_ctx *l, const struct obs *o)
+static void load_ctx_cleanup(struct load_ctx *l)
+{
+    series_cache_clear(&l->sc);
+    series_cache_clear(&l->gsc);
+    buf_cleanup(&l->note);
+}
+
+/* Series of (o->indicator, o->dims) in c, created if new. */
+static size_t load_series(struct series_cache *k, struct cube *c,
+                          const struct obs *o)
 {
     size_t s;
 
-    if (strcmp(l->last_ind, o->indicator) != 0) {
-        load_ctx_cleanup(l);
-        snprintf(l->last_ind, sizeof(l->last_ind), "%s", o->indicator);
+    if (strcmp(k->ind, o->indicator) != 0) {
+        series_cache_clear(k);
+        snprintf(k->ind, sizeof(k->ind), "%s", o->indicator);
     }
-    for (size_t i = 0; i < l->ndims; i++) {
-        if (strcmp(l->dims[i], o->dims) == 0) {
-            return l->dims_series[i];
+    for (size_t j = 0; j < k->n; j++) {
+        size_t i = (k->next + j) % k->n;
+        if (strcmp(k->dims[i], o->dims) == 0) {
+            k->next = i + 1;
+            return k->series[i];
         }
     }
-    cube_series_find(l->c, o->indicator, o->dims, true, &s);
-    if (l->ndims < LOAD_DIMS_CACHE) {
-        l->dims[l->ndims] = xstrdup(o->dims);
-        l->dims_series[l->ndims++] = s;
+    cube_series_find(c, o->indicator, o->dims, true, &s);
+    if (k->n < LOAD_DIMS_CACHE) {
+        k->dims[k->n] = xstrdup(o->dims);
+        k->series[k->n++] = s;
+        k->next = k->n;
     }
     return s;
+}
+
+/* Hash of a stored aggregate's note; a group's notes repeat, so the last
+ * one's hash is kept. */
+static uint64_t load_note_hash(struct load_ctx *l, const char *note)
+{
+    size_t len = strlen(note);
+
+    if (len != l->note.len || memcmp(note, buf_cstr(&l->note), len) != 0) {
+        buf_reset(&l->note);
+        buf_append(&l->note, note, len);
+        l->note_hash = strmap_hash(note, len);
+    }
+    return l->note_hash;
 }
 
 static int load_obs(void *ctx, const struct obs *o, struct err *err)
 {
     struct load_ctx *l = ctx;
-    size_t row;
     size_t series;
     int origin;
     (void)err;
@@ -251,49 +395,50 @@ static int load_obs(void *ctx, const struct obs *o, struct err *err)
     if (strcmp(l->last_econ, o->economy) != 0) {
         snprintf(l->last_econ, sizeof(l->last_econ), "%s", o->economy);
         l->econ_known = cube_economy(l->c, o->economy, &l->econ_row);
+        l->group_known = !l->econ_known && l->gc &&
+                         cube_economy(l->gc, o->economy, &l->econ_row);
     }
-    if (!l->econ_known) {
+    if (l->group_known) {
         /* A group: aggregates are recomputed, not inputs; what is stored
          * is kept to skip writing values that did not change, and to know
          * which keys have no current value or a stored aggregate (written
          * without a lookup) and which a value of another kind (looked up,
          * see put_agg). */
-        size_t gs;
-        if (l->gc && cube_economy(l->gc, o->economy, &row)) {
-            bool is_agg = o->batch_kind == BATCH_AGGREGATE;
-            if (l->grow) {
-                cube_include_year(l->gc, o->year);
-            }
-            cube_series_find(l->gc, o->indicator, o->dims, true, &gs);
-            cube_set(l->gc, gs, row, o->year, o->value, (int)o->status,
-                     is_agg ? CUBE_COMPUTED : CUBE_LOADED, o->batch);
-            if (is_agg) {
-                cube_set_sig(l->gc, gs, row, o->year,
-                             strmap_hash(o->note, strlen(o->note)));
-            }
+        bool is_agg = o->batch_kind == BATCH_AGGREGATE;
+        if (l->grow) {
+            cube_include_year(l->gc, o->year);
+        }
+        series = load_series(&l->gsc, l->gc, o);
+        cube_set(l->gc, series, l->econ_row, o->year, o->value, (int)o->status,
+                 is_agg ? CUBE_COMPUTED : CUBE_LOADED, o->batch);
+        if (is_agg) {
+            cube_set_sig(l->gc, series, l->econ_row, o->year,
+                         load_note_hash(l, o->note));
         }
         return 0;
     }
-    row = l->econ_row;
+    if (!l->econ_known) {
+        return 0;
+    }
     if (l->grow) {
         cube_include_year(l->c, o->year);
     }
-    series = load_series(l, o);
+    series = load_series(&l->sc, l->c, o);
     origin = o->batch_kind == BATCH_COMPUTED ? CUBE_COMPUTED : CUBE_LOADED;
-    cube_set(l->c, series, row, o->year, o->value, (int)o->status, origin,
-             o->batch);
+    cube_set(l->c, series, l->econ_row, o->year, o->value, (int)o->status,
+             origin, o->batch);
     if (origin == CUBE_COMPUTED) {
-        cube_set_sig(l->c, series, row, o->year, derive_note_sig(o->note));
+        cube_set_sig(l->c, series, l->econ_row, o->year,
+                     derive_note_sig(o->note));
     }
     l->rows++;
     return 0;
 }
 
-/* Make a cube of every economy (or, when q names economies, of those,
- * which must be economies and not groups) over years year0..year1 (or,
- * when year1 < year0, over the years that arrive) and load the
- * observations matching q; with gc, also a cube of the groups' stored
- * values. */
+/* Make a cube of every economy (or, when q names economies, of those)
+ * over years year0..year1 (or, when year1 < year0, over the years that
+ * arrive) and load the observations matching q; with gc, also a cube of
+ * the groups' stored values (of every group, or of those q names). */
 static int cube_load2(struct store *s, const struct store_obs_query *q,
                       int year0, int year1, struct cube *c, struct cube *gc,
                       struct err *err)
@@ -301,6 +446,7 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
     struct names econ = {0};
     struct names grp = {0};
     struct load_ctx l;
+    struct store_obs_query lq = *q;
     int ny = year1 >= year0 ? year1 - year0 + 1 : 0;
     int rc;
 
@@ -308,15 +454,28 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
     if (gc) {
         memset(gc, 0, sizeof(*gc));
     }
-    for (size_t i = 0; i < q->economy_count; i++) {
-        names_push(&econ, q->economies[i]);
-    }
     if ((q->economy_count == 0 &&
          store_economy_list(s, econ_add, &econ, err) != 0) ||
         (gc && store_group_list(s, group_add, &grp, err) != 0)) {
         names_cleanup(&econ);
         names_cleanup(&grp);
         return err->code;
+    }
+    if (q->economy_count > 0) {
+        /* The codes named: groups (with gc) into gc, the rest into c. */
+        struct strmap is_group;
+        size_t ignored;
+        strmap_init(&is_group);
+        for (size_t i = 0; i < grp.count; i++) {
+            strmap_put(&is_group, grp.items[i], strlen(grp.items[i]), 1);
+        }
+        names_cleanup(&grp);
+        for (size_t i = 0; i < q->economy_count; i++) {
+            const char *code = q->economies[i];
+            bool g = gc && strmap_get(&is_group, code, strlen(code), &ignored);
+            names_push(g ? &grp : &econ, code);
+        }
+        strmap_cleanup(&is_group);
     }
     cube_init(c, (const char *const *)econ.items, econ.count, year0, ny);
     if (gc) {
@@ -328,7 +487,8 @@ static int cube_load2(struct store *s, const struct store_obs_query *q,
     l.c = c;
     l.gc = gc;
     l.grow = ny == 0;
-    rc = store_obs_query(s, q, load_obs, &l, err);
+    lq.any_order = true; /* load_obs places each value by economy */
+    rc = store_obs_query(s, &lq, load_obs, &l, err);
     load_ctx_cleanup(&l);
     return rc;
 }
@@ -905,7 +1065,7 @@ static int agg_blocks(struct agg_job *j, struct err *err)
 }
 
 static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
-                          const struct catalogue *cat,
+                          const struct catalogue *cat, const struct mships *ms,
                           const struct compute_opts *o,
                           const struct agg_scope *sc, struct compute_report *r,
                           struct err *err)
@@ -920,7 +1080,7 @@ static int run_aggregates(struct store *s, struct cube *c, struct cube *gc,
     struct groups g;
     int rc;
 
-    if (groups_load(s, c, NULL, &g, err) != 0) {
+    if (groups_load(s, c, NULL, ms, &g, err) != 0) {
         groups_cleanup(&g);
         return err->code;
     }
@@ -1034,28 +1194,40 @@ static uint64_t fp_mix(uint64_t h, const char *str)
     return (h ^ x) * 0x100000001B3u + 0x9E3779B97F4A7C15u;
 }
 
+/* Mixes each group's code, then its memberships; the memberships of
+ * every group arrive in one read, by group code: the order of grp. */
 struct fp_ctx {
     uint64_t h;
+    const struct names *grp;
+    size_t next; /* groups before next are mixed in */
 };
 
-static int fp_member(void *ctx, const struct membership *m, struct err *err)
+static void fp_groups_to(struct fp_ctx *f, const char *group)
 {
-    struct fp_ctx *f = ctx;
-    char years[32];
-    (void)err;
-    snprintf(years, sizeof(years), "%d-%d", m->from_year, m->to_year);
-    f->h = fp_mix(fp_mix(fp_mix(f->h, m->group), m->economy), years);
-    return 0;
+    while (f->next < f->grp->count &&
+           (group == NULL || strcmp(f->grp->items[f->next], group) <= 0)) {
+        f->h = fp_mix(f->h, f->grp->items[f->next++]);
+    }
 }
 
-static int fingerprint(struct store *s, const struct catalogue *cat,
-                       const struct compute_opts *o, uint64_t *out,
-                       struct err *err)
+static void fp_member(struct fp_ctx *f, const struct membership *m)
 {
-    struct fp_ctx f = {0xcbf29ce484222325u};
-    struct names grp = {0};
+    char years[48];
+    size_t n;
+
+    fp_groups_to(f, m->group);
+    n = fmt_i64(years, m->from_year);
+    years[n++] = '-';
+    fmt_i64(years + n, m->to_year);
+    f->h = fp_mix(fp_mix(fp_mix(f->h, m->group), m->economy), years);
+}
+
+static uint64_t fingerprint(const struct catalogue *cat,
+                            const struct compute_opts *o,
+                            const struct mships *ms)
+{
+    struct fp_ctx f = {0xcbf29ce484222325u, &ms->groups, 0};
     char opt[96];
-    int rc = 0;
 
     for (size_t i = 0; i < cat->count; i++) {
         const struct indicator *ind = cat->owned[i];
@@ -1067,16 +1239,11 @@ static int fingerprint(struct store *s, const struct catalogue *cat,
     snprintf(opt, sizeof(opt), "%d %d %.17g", (int)o->method, o->window,
              o->min_coverage);
     f.h = fp_mix(f.h, opt);
-    if (store_group_list(s, group_add, &grp, err) != 0) {
-        rc = err->code;
+    for (size_t i = 0; i < ms->count; i++) {
+        fp_member(&f, &ms->m[i]);
     }
-    for (size_t i = 0; i < grp.count && rc == 0; i++) {
-        f.h = fp_mix(f.h, grp.items[i]);
-        rc = store_group_members(s, grp.items[i], 0, fp_member, &f, err);
-    }
-    names_cleanup(&grp);
-    *out = f.h;
-    return rc;
+    fp_groups_to(&f, NULL);
+    return f.h;
 }
 
 struct state {
@@ -1222,11 +1389,44 @@ static void affected_formulas(const struct formula_set *fs,
     strmap_cleanup(&hot);
 }
 
+/* The changed economies, the groups with one of them among their members
+ * (in any year) and those groups' members: the areas whose values the
+ * aggregates to recompute read or replace. Into areas, as codes. */
+static void affected_areas(const struct mships *ms, const struct changes *ch,
+                           struct names *areas)
+{
+    struct strmap seen;
+    struct strmap hot;
+    size_t ignored;
+
+    strmap_init(&seen);
+    strmap_init(&hot);
+    for (size_t i = 0; i < ms->count; i++) {
+        const struct membership *m = &ms->m[i];
+        if (strmap_get(&ch->econ_index, m->economy, strlen(m->economy),
+                       &ignored)) {
+            strmap_put(&hot, m->group, strlen(m->group), 1);
+        }
+    }
+    for (size_t i = 0; i < ch->econs.count; i++) {
+        name_add(areas, &seen, ch->econs.items[i]);
+    }
+    for (size_t i = 0; i < ms->count; i++) {
+        const struct membership *m = &ms->m[i];
+        if (strmap_get(&hot, m->group, strlen(m->group), &ignored)) {
+            name_add(areas, &seen, m->group);
+            name_add(areas, &seen, m->economy);
+        }
+    }
+    strmap_cleanup(&hot);
+    strmap_cleanup(&seen);
+}
+
 /* The incremental run from st (see above). */
 static int run_incremental(struct store *s, const struct catalogue *cat,
-                           const struct formula_set *fs, uint64_t fp,
-                           const struct state *st, int64_t read_at,
-                           const struct compute_opts *opts,
+                           const struct formula_set *fs,
+                           const struct mships *ms, const struct state *st,
+                           int64_t read_at, const struct compute_opts *opts,
                            struct compute_report *out, struct err *err)
 {
     struct strmap economies;
@@ -1261,6 +1461,7 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
     if (rc != 0 || ch.econs.count == 0) {
         goto out;
     }
+
     /* Derived indicators of the changed economies: the formulas that
      * depend on a changed indicator, over the years of a full run. */
     affected_formulas(fs, &ch, &sub, &load, &load_index);
@@ -1273,6 +1474,7 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
              ? 0
              : cube_load2(s, &q, st->y0 < ch.y0 ? st->y0 : ch.y0,
                           st->y1 > ch.y1 ? st->y1 : ch.y1, &c, NULL, err);
+
     if (rc == 0 && sub.count > 0) {
         rc = run_derived(s, &c, &sub, opts, read_at, &ch, out, err);
     }
@@ -1318,19 +1520,25 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
         int ly1 = ch.y1 + 2 * w > y1 ? y1 : ch.y1 + 2 * w;
         struct agg_scope sc;
 
+        struct names areas = {0};
+
+        affected_areas(ms, &ch, &areas);
         memset(&q, 0, sizeof(q));
         q.indicators = (const char *const *)load.items;
         q.indicator_count = load.count;
+        q.economies = (const char *const *)areas.items;
+        q.economy_count = areas.count;
         q.year_from = ly0;
         q.year_to = ly1;
         rc = cube_load2(s, &q, ly0, ly1, &c, &gc, err);
+        names_cleanup(&areas);
         rows = xcalloc(ch.econs.count, sizeof(size_t));
         for (size_t i = 0; rc == 0 && i < ch.econs.count; i++) {
             if (cube_economy(&c, ch.econs.items[i], &rows[nrows])) {
                 nrows++;
             }
         }
-        state_note(&note, fp, y0, y1);
+        state_note(&note, st->fp, y0, y1);
         sc.rows = rows;
         sc.nrows = nrows;
         sc.put_y0 = ch.y0 - w;
@@ -1338,7 +1546,7 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
         sc.note = buf_cstr(&note);
         sc.read_at = out->derive_batch > 0 ? out->derive_batch : read_at;
         if (rc == 0) {
-            rc = run_aggregates(s, &c, &gc, cat, opts, &sc, out, err);
+            rc = run_aggregates(s, &c, &gc, cat, ms, opts, &sc, out, err);
         }
     }
 out:
@@ -1362,11 +1570,13 @@ int compute_run(struct store *s, const struct compute_opts *opts,
     struct cube c;
     struct cube gc;
     struct state st;
+    struct mships ms;
     struct buf note;
     int64_t read_at = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
+    memset(&ms, 0, sizeof(ms));
     memset(&c, 0, sizeof(c));
     memset(&gc, 0, sizeof(gc));
     memset(&fs, 0, sizeof(fs));
@@ -1382,7 +1592,10 @@ int compute_run(struct store *s, const struct compute_opts *opts,
         rc = check_formulas(s, &cat, &fs, err);
     }
     if (rc == 0) {
-        rc = fingerprint(s, &cat, opts, &st.fp, err);
+        rc = mships_load(s, &ms, err);
+    }
+    if (rc == 0) {
+        st.fp = fingerprint(&cat, opts, &ms);
     }
     if (rc == 0 && opts->derived && opts->aggregates && !opts->full) {
         rc = store_batch_list(s, 0, state_find, &st, err);
@@ -1392,7 +1605,7 @@ int compute_run(struct store *s, const struct compute_opts *opts,
         }
         if (rc == 0 && st.batch > 0) {
             out->incremental = true;
-            rc = run_incremental(s, &cat, &fs, st.fp, &st, read_at, opts, out,
+            rc = run_incremental(s, &cat, &fs, &ms, &st, read_at, opts, out,
                                  err);
             goto out;
         }
@@ -1423,11 +1636,12 @@ int compute_run(struct store *s, const struct compute_opts *opts,
         }
         sc.note = buf_cstr(&note);
         sc.read_at = out->derive_batch > 0 ? out->derive_batch : read_at;
-        rc = run_aggregates(s, &c, &gc, &cat, opts, &sc, out, err);
+        rc = run_aggregates(s, &c, &gc, &cat, &ms, opts, &sc, out, err);
     }
 out:
     cube_cleanup(&gc);
     cube_cleanup(&c);
+    mships_cleanup(&ms);
     formula_set_cleanup(&fs);
     cat_cleanup(&cat);
     buf_cleanup(&note);
@@ -1498,7 +1712,7 @@ static int agg_one_load(struct store *s, const struct compute_agg_request *q,
     if (cube_load(s, &oq, y0 ? y0 : 2000, y1 ? y1 : 2000, &a->c, err) != 0) {
         return err->code;
     }
-    if (groups_load(s, &a->c, q->group, &a->g, err) != 0) {
+    if (groups_load(s, &a->c, q->group, NULL, &a->g, err) != 0) {
         return err->code;
     }
     a->w = weight_panel(&a->wc, &a->c, a->ind, q->window);
@@ -1851,7 +2065,7 @@ int compute_idi(struct store *s, const struct idi_params *p, int year,
     }
     if (rc == 0) {
         idi_ranks(out);
-        rc = groups_load(s, &c, NULL, &g, err);
+        rc = groups_load(s, &c, NULL, NULL, &g, err);
     }
     if (rc == 0) {
         idi_groups(out, &c, &g, p, year);
@@ -2109,7 +2323,7 @@ int compute_afford(struct store *s, const struct compute_afford_request *q,
         out->count += !isnan(r->price) || !isnan(r->published);
     }
     if (rc == 0) {
-        rc = groups_load(s, &c, NULL, &g, err);
+        rc = groups_load(s, &c, NULL, NULL, &g, err);
     }
     if (rc == 0) {
         afford_groups(out, &c, pct, &g, q->year);
