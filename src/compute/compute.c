@@ -1182,8 +1182,10 @@ int compute_check_store(struct store *s, struct err *err)
  *     signatures of derive.h skip the cells whose inputs did not change);
  *   - aggregates: the indicators that changed (inputs or derived values
  *     written), those weighted by a changed indicator, for the groups with
- *     a changed economy as member, in the changed years widened by the
- *     filling window W (max(window, 3)), reading 2W years either side.
+ *     a changed economy as member (reading those groups' members only),
+ *     in the changed years, widened by the filling window W (max(window,
+ *     3)) under ITU's method or when a weight changed, reading W years
+ *     more either side.
  * Nothing changed: nothing is read beyond that, nothing written. */
 
 #define STATE_PREFIX "ictdev compute: group aggregates; state "
@@ -1441,6 +1443,7 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
     size_t nrows = 0;
     struct buf note;
     int w = opts->window > 3 ? opts->window : 3;
+    bool weight_changed = false;
     int rc;
 
     memset(&ch, 0, sizeof(ch));
@@ -1495,9 +1498,12 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
         const char *wc = ind->weight && ind->weight[0] ? ind->weight : "pop";
         enum agg_rule rule;
         size_t ignored;
-        if (rule_of(ind, &rule) &&
-            strmap_get(&ch.ind_index, wc, strlen(wc), &ignored) &&
-            !strmap_get(&load_index, ind->code, strlen(ind->code), &ignored)) {
+        if (!rule_of(ind, &rule) ||
+            !strmap_get(&ch.ind_index, wc, strlen(wc), &ignored)) {
+            continue;
+        }
+        weight_changed = true;
+        if (!strmap_get(&load_index, ind->code, strlen(ind->code), &ignored)) {
             strmap_put(&load_index, ind->code, strlen(ind->code), 1);
             names_push(&load, ind->code);
         }
@@ -1514,12 +1520,17 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
         }
     }
     {
+        /* Values are filled over gaps under ITU's method, so a change
+         * moves the aggregates of up to w years either side; so does a
+         * change of a weight (weights are always filled). Otherwise only
+         * the changed years' aggregates move. Filling a year reads w years
+         * either side of it. */
+        int wp = opts->method == AGG_METHOD_ITU || weight_changed ? w : 0;
         int y0 = st->y0 < ch.y0 ? st->y0 : ch.y0;
         int y1 = st->y1 > ch.y1 ? st->y1 : ch.y1;
-        int ly0 = ch.y0 - 2 * w < y0 ? y0 : ch.y0 - 2 * w;
-        int ly1 = ch.y1 + 2 * w > y1 ? y1 : ch.y1 + 2 * w;
+        int ly0 = ch.y0 - wp - w < y0 ? y0 : ch.y0 - wp - w;
+        int ly1 = ch.y1 + wp + w > y1 ? y1 : ch.y1 + wp + w;
         struct agg_scope sc;
-
         struct names areas = {0};
 
         affected_areas(ms, &ch, &areas);
@@ -1541,8 +1552,8 @@ static int run_incremental(struct store *s, const struct catalogue *cat,
         state_note(&note, st->fp, y0, y1);
         sc.rows = rows;
         sc.nrows = nrows;
-        sc.put_y0 = ch.y0 - w;
-        sc.put_y1 = ch.y1 + w;
+        sc.put_y0 = ch.y0 - wp;
+        sc.put_y1 = ch.y1 + wp;
         sc.note = buf_cstr(&note);
         sc.read_at = out->derive_batch > 0 ? out->derive_batch : read_at;
         if (rc == 0) {
