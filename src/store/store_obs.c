@@ -1200,7 +1200,8 @@ struct qrun {
     size_t bcap;
     char **sources;
     size_t scap;
-    struct u64map changed; /* since: (ind id << 32 | area id) + 1 */
+    struct u64map changed;      /* since: (ind id << 32 | area id) + 1 */
+    struct u64map changed_inds; /* since: ind id + 1 */
     bool since;
     struct dims_dict dims;
     signed char *pass; /* by dims id: -1 not yet known, 0 no, 1 yes */
@@ -1447,6 +1448,7 @@ static int on_changed(void *ctx, const struct store_cells *row, struct err *err)
 
     (void)err;
     u64map_put(&r->changed, key + 1, 0);
+    u64map_put(&r->changed_inds, (uint64_t)store_cell_int(row, 0) + 1, 0);
     return 0;
 }
 
@@ -1665,7 +1667,12 @@ static int run_indicator(struct qrun *r, size_t ind, struct err *err)
      * one; else the whole indicator in one statement. */
     bool by_series = (r->f->economy_count > 0 && r->narea <= 64) || r->since;
     int rc = 0;
+    uint32_t ignored;
 
+    if (r->since &&
+        !u64map_get(&r->changed_inds, (uint64_t)ind_id + 1, &ignored)) {
+        return 0; /* nothing of it changed */
+    }
     r->nqb = 0;
     buf_reset(&r->bytes);
     rs_reset(&r->rs);
@@ -1760,6 +1767,7 @@ out:
     }
     xfree(r.sources);
     u64map_free(&r.changed);
+    u64map_free(&r.changed_inds);
     dd_free(&r.dims);
     xfree(r.pass);
     rs_free(&r.rs);
