@@ -196,40 +196,21 @@ static int mships_load(struct store *s, struct mships *a, struct err *err)
     return 0;
 }
 
-/* Memberships of every group (by group code) into struct groups. */
-struct all_members {
-    struct groups *g;
-    const struct cube *c;
-    size_t cur; /* group index of mc */
-    struct member_ctx mc;
-};
-
-static void all_members_end(struct all_members *am)
+/* The memberships of group (ms->m is by group code) from *at on: their
+ * range is [*at, returned); *at moves past memberships of groups before
+ * group. */
+static size_t mships_of(const struct mships *ms, const char *group, size_t *at)
 {
-    if (am->cur < am->g->count) {
-        am->g->members[am->cur] = am->mc.m;
-        am->g->items[am->cur].members = am->mc.m;
-        am->g->items[am->cur].count = am->mc.count;
-    } else {
-        xfree(am->mc.m);
-    }
-    am->mc = (struct member_ctx){am->c, NULL, 0, 0};
-}
+    size_t end;
 
-static int all_member_add(void *ctx, const struct membership *ms,
-                          struct err *err)
-{
-    struct all_members *am = ctx;
-
-    if (am->cur >= am->g->count ||
-        strcmp(am->g->names.items[am->cur], ms->group) != 0) {
-        all_members_end(am);
-        while (am->cur < am->g->count &&
-               strcmp(am->g->names.items[am->cur], ms->group) != 0) {
-            am->cur++;
-        }
+    while (*at < ms->count && strcmp(ms->m[*at].group, group) < 0) {
+        (*at)++;
     }
-    return am->cur < am->g->count ? member_add(&am->mc, ms, err) : 0;
+    end = *at;
+    while (end < ms->count && strcmp(ms->m[end].group, group) == 0) {
+        end++;
+    }
+    return end;
 }
 
 static void groups_cleanup(struct groups *g)
@@ -244,58 +225,54 @@ static void groups_cleanup(struct groups *g)
 }
 
 /* Load groups (all, or only the one named) with members as cube rows;
- * all of them from ms when it is not NULL (no read). */
+ * all of them from ms, or when ms is NULL from one read of the store. */
 static int groups_load(struct store *s, const struct cube *c, const char *only,
                        const struct mships *ms, struct groups *g,
                        struct err *err)
 {
+    struct mships own;
+    size_t at = 0;
+
     memset(g, 0, sizeof(*g));
-    if (ms && !only) {
-        struct all_members am = {g, c, 0, {c, NULL, 0, 0}};
-        for (size_t i = 0; i < ms->groups.count; i++) {
-            names_push(&g->names, ms->groups.items[i]);
-        }
-        g->count = g->names.count;
-        g->items = xcalloc(g->count ? g->count : 1, sizeof(*g->items));
-        g->members = xcalloc(g->count ? g->count : 1, sizeof(*g->members));
-        for (size_t i = 0; i < g->count; i++) {
-            g->items[i].code = g->names.items[i];
-        }
-        for (size_t i = 0; i < ms->count; i++) {
-            (void)all_member_add(&am, &ms->m[i], err);
-        }
-        all_members_end(&am);
-        return 0;
-    }
     if (only) {
+        struct member_ctx mc = {c, NULL, 0, 0};
+        int rc;
         if (store_group_get(s, only, group_add, &g->names, err) != 0) {
             return err->code;
         }
-    } else if (store_group_list(s, group_add, &g->names, err) != 0) {
-        return err->code;
+        rc = store_group_members(s, only, 0, member_add, &mc, err);
+        g->count = 1;
+        g->items = xcalloc(1, sizeof(*g->items));
+        g->members = xcalloc(1, sizeof(*g->members));
+        g->items[0] = (struct agg_group){g->names.items[0], mc.m, mc.count};
+        g->members[0] = mc.m;
+        return rc;
+    }
+    if (ms == NULL) {
+        if (mships_load(s, &own, err) != 0) {
+            return err->code;
+        }
+        ms = &own;
+    }
+    for (size_t i = 0; i < ms->groups.count; i++) {
+        names_push(&g->names, ms->groups.items[i]);
     }
     g->count = g->names.count;
     g->items = xcalloc(g->count ? g->count : 1, sizeof(*g->items));
     g->members = xcalloc(g->count ? g->count : 1, sizeof(*g->members));
-    for (size_t i = 0; i < g->count; i++) {
-        g->items[i].code = g->names.items[i];
-    }
-    if (only) {
+    for (size_t k = 0; k < g->count; k++) {
         struct member_ctx mc = {c, NULL, 0, 0};
-        int rc = store_group_members(s, only, 0, member_add, &mc, err);
-        g->members[0] = mc.m;
-        g->items[0].members = mc.m;
-        g->items[0].count = mc.count;
-        return rc;
+        size_t end = mships_of(ms, g->names.items[k], &at);
+        for (; at < end; at++) {
+            (void)member_add(&mc, &ms->m[at], err);
+        }
+        g->items[k] = (struct agg_group){g->names.items[k], mc.m, mc.count};
+        g->members[k] = mc.m;
     }
-    /* Every group's members in one read, by group code: the order of
-     * g->names. */
-    {
-        struct all_members am = {g, c, 0, {c, NULL, 0, 0}};
-        int rc = store_group_members(s, NULL, 0, all_member_add, &am, err);
-        all_members_end(&am);
-        return rc;
+    if (ms == &own) {
+        mships_cleanup(&own);
     }
+    return 0;
 }
 
 /* ---- Loading observations into a cube ----------------------------------- */
@@ -1196,56 +1173,41 @@ static uint64_t fp_mix(uint64_t h, const char *str)
     return (h ^ x) * 0x100000001B3u + 0x9E3779B97F4A7C15u;
 }
 
-/* Mixes each group's code, then its memberships; the memberships of
- * every group arrive in one read, by group code: the order of grp. */
-struct fp_ctx {
-    uint64_t h;
-    const struct names *grp;
-    size_t next; /* groups before next are mixed in */
-};
-
-static void fp_groups_to(struct fp_ctx *f, const char *group)
-{
-    while (f->next < f->grp->count &&
-           (group == NULL || strcmp(f->grp->items[f->next], group) <= 0)) {
-        f->h = fp_mix(f->h, f->grp->items[f->next++]);
-    }
-}
-
-static void fp_member(struct fp_ctx *f, const struct membership *m)
-{
-    char years[48];
-    size_t n;
-
-    fp_groups_to(f, m->group);
-    n = fmt_i64(years, m->from_year);
-    years[n++] = '-';
-    fmt_i64(years + n, m->to_year);
-    f->h = fp_mix(fp_mix(fp_mix(f->h, m->group), m->economy), years);
-}
-
+/* What the results depend on besides observations: the catalogue's
+ * formulas, rules, weights and dims, the options, and each group's code
+ * followed by its memberships. */
 static uint64_t fingerprint(const struct catalogue *cat,
                             const struct compute_opts *o,
                             const struct mships *ms)
 {
-    struct fp_ctx f = {0xcbf29ce484222325u, &ms->groups, 0};
+    uint64_t h = 0xcbf29ce484222325u;
     char opt[96];
+    size_t at = 0;
 
     for (size_t i = 0; i < cat->count; i++) {
         const struct indicator *ind = cat->owned[i];
-        f.h = fp_mix(fp_mix(fp_mix(fp_mix(fp_mix(f.h, ind->code), ind->formula),
-                                   ind->agg),
-                            ind->weight),
-                     ind->dims);
+        h = fp_mix(
+            fp_mix(fp_mix(fp_mix(fp_mix(h, ind->code), ind->formula), ind->agg),
+                   ind->weight),
+            ind->dims);
     }
     snprintf(opt, sizeof(opt), "%d %d %.17g", (int)o->method, o->window,
              o->min_coverage);
-    f.h = fp_mix(f.h, opt);
-    for (size_t i = 0; i < ms->count; i++) {
-        fp_member(&f, &ms->m[i]);
+    h = fp_mix(h, opt);
+    for (size_t k = 0; k < ms->groups.count; k++) {
+        const char *group = ms->groups.items[k];
+        size_t end = mships_of(ms, group, &at);
+        h = fp_mix(h, group);
+        for (; at < end; at++) {
+            const struct membership *m = &ms->m[at];
+            char years[48];
+            size_t n = fmt_i64(years, m->from_year);
+            years[n++] = '-';
+            fmt_i64(years + n, m->to_year);
+            h = fp_mix(fp_mix(fp_mix(h, m->group), m->economy), years);
+        }
     }
-    fp_groups_to(&f, NULL);
-    return f.h;
+    return h;
 }
 
 struct state {

@@ -151,23 +151,13 @@ static sqlite3_stmt *stmt_hot(struct sq *q, enum stmt_id id, struct err *err)
     return q->st[id];
 }
 
-static uint64_t sql_hash(const char *sql)
-{
-    uint64_t h = 0xcbf29ce484222325u;
-
-    for (const unsigned char *p = (const unsigned char *)sql; *p; p++) {
-        h = (h ^ *p) * 0x100000001b3u;
-    }
-    return h;
-}
-
 /* A statement for sql, reused if one with the same text is idle, else
  * prepared (and kept, when a slot is idle); NULL with err. Give it back
  * with unprep. A statement still in use (a callback running the same read
  * again) is never handed out twice: the caller gets a fresh one. */
 static sqlite3_stmt *prep(struct sq *q, const char *sql, struct err *err)
 {
-    uint64_t h = sql_hash(sql);
+    uint64_t h = strmap_hash(sql, strlen(sql));
     sqlite3_stmt *st = NULL;
 
     for (size_t i = 0; i < REUSE_SLOTS; i++) {
